@@ -1,0 +1,1 @@
+# crypto/: rules of this part (see Makefile.am)

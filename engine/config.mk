@@ -1,0 +1,1 @@
+# engine/: rules of this part (see Makefile.am)

@@ -1,0 +1,50 @@
+/* The engine: application policies by name, live sockets of matched
+ * programs, their translated SPD entries, and their reconciliation into
+ * the kernel's XFRM SPD. One event-loop thread owns this state; the FUSE
+ * threads call in through the functions below, which take the engine lock.
+ * Functions return 0 or a negative errno. */
+#ifndef IPSECFS_ENGINE_H
+#define IPSECFS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/conf.h"
+#include "engine/policy.h"
+#include "engine/sockev.h"
+#include "engine/strbuf.h"
+
+struct engine;
+
+/* Creates the engine for cfg (which must outlive it). Probes the kernel
+ * datapath and removes ipsecfs's own SPD leftovers of an earlier run. */
+int engine_new(const struct conf *cfg, struct engine **out);
+/* Starts the event loop thread. */
+int engine_start(struct engine *e);
+/* Stops the loop, removes (or, with keep_policies, keeps) owned entries. */
+void engine_stop(struct engine *e);
+void engine_free(struct engine *e);
+
+/* Installs or replaces the policy of app NAME (the engine takes p) and
+ * re-translates that application's live sockets, all or nothing. */
+int engine_set_policy(struct engine *e, const char *name, struct policy *p);
+/* Forgets the policy; its sockets fall back to no policy. */
+int engine_remove_policy(struct engine *e, const char *name);
+
+/* Copies the name of the policy naming program exe into name; false when
+ * no policy names it. */
+bool engine_app_for_exe(struct engine *e, const char *exe, char *name, size_t len);
+
+/* A socket event; returns once the entries are in the kernel (0), or
+ * -errno when they could not be written (why says so). */
+int engine_socket_event(struct engine *e, const struct sock_event *ev,
+    char *why, size_t whylen);
+
+/* Renderers for the tree: append whole file contents to sb. */
+void engine_render_spd(struct engine *e, struct strbuf *sb);
+void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);
+void engine_render_app_status(struct engine *e, const char *name, struct strbuf *sb);
+void engine_render_sas(struct engine *e, struct strbuf *sb);
+void engine_render_status(struct engine *e, struct strbuf *sb);
+
+#endif

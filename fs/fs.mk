@@ -1,0 +1,1 @@
+# fs/: rules of this part (see Makefile.am)

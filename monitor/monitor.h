@@ -1,0 +1,35 @@
+/* The socket monitor: finds the programs that policies name (fanotify
+ * exec permission events, /proc scans), traces them with ptrace and a
+ * seccomp filter that stops only socket calls, and reports socket events
+ * synchronously: the traced call resumes after hooks.event returns. */
+#ifndef IPSECFS_MONITOR_H
+#define IPSECFS_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/sockev.h"
+#include "engine/strbuf.h"
+
+struct monitor_hooks {
+	/* Whether some policy names program exe; its name into app. */
+	bool	(*app_for_exe)(void *arg, const char *exe, char *app, size_t len);
+	/* A socket event; 0 when its entries are in place, -errno otherwise
+	 * (a mandatory policy then fails the call with EACCES). */
+	int	(*event)(void *arg, const struct sock_event *ev, char *why, size_t whylen);
+	void	*arg;
+};
+
+struct monitor;
+
+/* Starts the monitor thread. */
+int monitor_start(const struct monitor_hooks *hooks, struct monitor **out);
+/* Policies changed: attach running programs that now match, release
+ * those that no longer do. Thread-safe; returns at once. */
+void monitor_rescan(struct monitor *m);
+/* Detaches every tracee (none is left stopped) and ends the thread. */
+void monitor_stop(struct monitor *m);
+/* Lines for the status file: traced processes, counters. */
+void monitor_render_status(struct monitor *m, struct strbuf *sb);
+
+#endif

@@ -1,0 +1,1 @@
+# monitor/: rules of this part (see Makefile.am)

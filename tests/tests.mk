@@ -1,0 +1,24 @@
+# Shared test plumbing. Each part registers its own tests in its fragment.
+EXTRA_DIST += tests/fuzz/standalone.c tests/integration/lib.sh
+
+# How a part adds a fuzz target NAME (tests/fuzz/NAME.c with
+# LLVMFuzzerTestOneInput, seed corpus in tests/fuzz/corpus/NAME/):
+#
+#   FUZZ_TARGETS += NAME
+#   NAME_SOURCES = tests/fuzz/NAME.c
+#   NAME_LDADD = libpolicy.a libcore.a $(EXT_LIBS)
+#   if ENABLE_FUZZING
+#   NAME_LDFLAGS = $(FUZZ_LDFLAGS)
+#   else
+#   NAME_SOURCES += tests/fuzz/standalone.c
+#   endif
+#   EXTRA_DIST += tests/fuzz/corpus/NAME
+#
+# Without --enable-fuzzing the target runs its corpus in make check; with it,
+# run ./NAME tests/fuzz/corpus/NAME to fuzz.
+if ENABLE_FUZZING
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+else
+check_PROGRAMS += $(FUZZ_TARGETS)
+TESTS += $(FUZZ_TARGETS)
+endif
