@@ -33,3 +33,5 @@ EXTRA_DIST += tests/unit/test_policy_check.sh
 BENCHES += bench_policy
 bench_policy_SOURCES = tests/bench/bench_policy.c
 bench_policy_LDADD = libpolicy.a libcore.a
+
+dist_man_MANS += man/ipsecfs-policy.5
