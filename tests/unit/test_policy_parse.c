@@ -289,10 +289,10 @@ test_specificity(void **state)
 	    "network fd00::/120 trusted;\n"		/* 6: 256, after 2 */
 	    "network localhost trusted;\n"		/* 7: 1 or 2 */
 	    "}\n");
-	size_t want1[] = { 4, 5, 7, 3, 2, 6, 0, 1 };	/* localhost: 1 address */
-	size_t want2[] = { 4, 5, 7, 3, 2, 6, 0, 1 };	/* 2 addresses: still before 128 */
-	size_t *want = p->nets[7].nprefixes == 1 ? want1 : want2;
+	/* localhost holds 127.0.0.1 and maybe ::1: either way fewer than 128 */
+	size_t want[] = { 4, 5, 7, 3, 2, 6, 0, 1 };
 
+	assert_true(p->nets[7].nprefixes == 1 || p->nets[7].nprefixes == 2);
 	for (size_t i = 0; i < 8; i++)
 		assert_int_equal(p->by_specificity[i], want[i]);
 	policy_free(p);
