@@ -116,9 +116,12 @@ parse_prefix(struct pnet *n, const char *range, struct policy_error *err)
 	struct prefix pf;
 	int bits, len = 0;
 
-	if ((size_t)(slash - range) >= sizeof(addr) ||
-	    (memcpy(addr, range, (size_t)(slash - range)),
-	    addr[slash - range] = '\0', ipaddr_parse(addr, &pf.addr) != 0)) {
+	if ((size_t)(slash - range) < sizeof(addr)) {
+		memcpy(addr, range, (size_t)(slash - range));
+		addr[slash - range] = '\0';
+	} else
+		addr[0] = '\0';
+	if (ipaddr_parse(addr, &pf.addr) != 0) {
 		policy_seterr(err, n->line, n->col,
 		    "bad address in prefix '%.60s'", range);
 		return -1;
