@@ -569,7 +569,7 @@ read_file(struct load *l, struct stat *st)
 {
 	FILE *f;
 	char *buf;
-	size_t n;
+	size_t size, n;
 
 	if ((f = fopen(l->path, "re")) == NULL) {
 		fail(l, 0, NULL, "cannot open: %s", strerror(errno));
@@ -580,15 +580,21 @@ read_file(struct load *l, struct stat *st)
 		fclose(f);
 		return NULL;
 	}
-	if ((buf = malloc(CONF_SIZE_MAX + 1)) == NULL) {
+	if (st->st_size > CONF_SIZE_MAX) {
+		fail(l, 0, NULL, "larger than 1 MiB");
+		fclose(f);
+		return NULL;
+	}
+	size = (size_t)st->st_size;
+	if ((buf = malloc(size + 2)) == NULL) {
 		fail(l, 0, NULL, "out of memory");
 		fclose(f);
 		return NULL;
 	}
-	n = fread(buf, 1, CONF_SIZE_MAX + 1, f);
-	if (ferror(f) || n > CONF_SIZE_MAX || memchr(buf, '\0', n)) {
-		fail(l, 0, NULL, ferror(f) ? "read error" : n > CONF_SIZE_MAX ?
-		    "larger than 1 MiB" : "contains a NUL byte");
+	n = fread(buf, 1, size + 1, f);
+	if (ferror(f) || n != size || memchr(buf, '\0', n)) {
+		fail(l, 0, NULL, ferror(f) ? "read error" : n != size ?
+		    "changed while being read" : "contains a NUL byte");
 		explicit_bzero(buf, n);
 		free(buf);
 		fclose(f);

@@ -444,7 +444,7 @@ test_bad_psk(void **state)
 static void
 test_syntax(void **state)
 {
-	char longline[1200];
+	char longline[1200], *big;
 	static const char nul[] = "[daemon]\nudp_ttl = 6\0000\n";
 
 	load_bad("[daemon]\nudp_ttl 60\n", 2,
@@ -476,6 +476,11 @@ test_syntax(void **state)
 	memcpy(longline, "[ike]\n", 6);
 	load_bad(longline, 2, "line too long (max 1000 characters)");
 	load_bad_len(nul, sizeof(nul) - 1, 0, "contains a NUL byte");
+	big = malloc(1024 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, '\n', 1024 * 1024 + 1);
+	load_bad_len(big, 1024 * 1024 + 1, 0, "larger than 1 MiB");
+	free(big);
 }
 
 /* No message may quote a psk, whatever is wrong around it. */
