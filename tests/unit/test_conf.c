@@ -579,6 +579,55 @@ test_find_peer(void **state)
 	conf_free(&c);
 }
 
+/* contrib/ipsecfs.conf changes nothing as shipped; with every '#'
+ * setting uncommented it sets every key. */
+static void
+test_contrib_example(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char file[4096], line[1024];
+	size_t len = 0, n;
+	char *text;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/contrib/ipsecfs.conf", top ? top : "..");
+	if ((f = fopen(file, "r")) == NULL)
+		fail_msg("%s: %s (set top_srcdir)", file, strerror(errno));
+	text = calloc(1, 65536);
+	assert_non_null(text);
+	while (fgets(line, sizeof(line), f)) {
+		n = strlen(line);
+		assert_true(len + n < 65536);
+		memcpy(text + len, line, n);
+		len += n;
+	}
+	fclose(f);
+	load_ok(text);
+	assert_design_defaults(&c);
+	assert_int_equal(c.npeers, 0);
+	conf_free(&c);
+	/* uncomment: drop each '#' that starts a line */
+	for (n = 0; n < len; n++)
+		if (text[n] == '#' && (n == 0 || text[n - 1] == '\n'))
+			text[n] = ' ';
+	load_ok(text);
+	free(text);
+	assert_string_equal(c.admin_group, "ipsecfs");
+	assert_int_equal(c.npeers, 2);
+	assert_string_equal(c.peers[0].name, "lab");
+	assert_string_equal(c.peers[0].local_id, "10.77.0.1");
+	assert_string_equal(c.peers[0].remote_id, "10.77.0.2");
+	assert_int_equal(c.peers[0].ike.mode, MODE_TRANSPORT);
+	assert_string_equal(c.peers[1].name, "gateway");
+	assert_int_equal(c.peers[1].psk_len, 24);
+	assert_int_equal(c.peers[1].ike.mode, MODE_TUNNEL);
+	assert_int_equal(c.peers[1].ike.encap, ENCAP_YES);
+	assert_int_equal(c.peers[1].ike.lifetime, 1800);
+	assert_proposals(&c.peers[1].ike.esp_proposals, "aes256gcm16-ecp384",
+	    PROPOSAL_ESP);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -600,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_psk_never_in_messages),
 		cmocka_unit_test(test_iniparser_rules),
 		cmocka_unit_test(test_find_peer),
+		cmocka_unit_test(test_contrib_example),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
