@@ -166,8 +166,9 @@ test_defaults(void **state)
 static void
 test_named_file_must_exist(void **state)
 {
-	char want[256];
+	char want[256], fifo[128];
 
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	assert_int_equal(conf_load(&c, "/nonexistent/ipsecfs.conf", err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/ipsecfs.conf: cannot open: "
@@ -175,6 +176,13 @@ test_named_file_must_exist(void **state)
 	conf_free(&c);
 	assert_int_equal(conf_load(&c, dir, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	assert_string_equal(err, want);
+	conf_free(&c);
+	/* a FIFO is refused without waiting for a writer */
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(conf_load(&c, fifo, err, sizeof(err)), -1);
+	unlink(fifo);
+	snprintf(want, sizeof(want), "%s: not a regular file", fifo);
 	assert_string_equal(err, want);
 	conf_free(&c);
 }
