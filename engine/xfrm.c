@@ -314,6 +314,12 @@ queue_reset(struct xfrm_nl *x)
 	x->nops = 0;
 }
 
+void
+xfrm_discard(struct xfrm_nl *x)
+{
+	queue_reset(x);
+}
+
 int
 xfrm_commit(struct xfrm_nl *x, int *errs)
 {

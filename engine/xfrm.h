@@ -22,6 +22,8 @@ void xfrm_close(struct xfrm_nl *x);
 int xfrm_queue_add(struct xfrm_nl *x, const struct spd_entry *e, int replace);
 int xfrm_queue_del(struct xfrm_nl *x, const struct spd_key *k);
 size_t xfrm_queued(const struct xfrm_nl *x);
+/* Forgets the queued operations without sending them. */
+void xfrm_discard(struct xfrm_nl *x);
 
 /* Sends the queued operations and waits for the kernel's answer. errs
  * (may be NULL) receives 0 or -errno per operation, in queue order.
