@@ -10,3 +10,9 @@ DAEMON_LIBS += libengine.a
 check_PROGRAMS += engine-drive
 engine_drive_SOURCES = tests/integration/engine-drive.c
 engine_drive_LDADD = libengine.a libpolicy.a libcore.a $(EXT_LIBS)
+
+check_PROGRAMS += test_translate
+TESTS += test_translate
+test_translate_SOURCES = tests/unit/test_translate.c
+test_translate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_translate_LDADD = libengine.a libpolicy.a libcore.a $(TEST_LIBS) $(EXT_LIBS)
