@@ -16,3 +16,8 @@ TESTS += test_translate
 test_translate_SOURCES = tests/unit/test_translate.c
 test_translate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_translate_LDADD = libengine.a libpolicy.a libcore.a $(TEST_LIBS) $(EXT_LIBS)
+
+if NETNS_TESTS
+TESTS += tests/integration/engine_spd.sh
+endif
+EXTRA_DIST += tests/integration/engine_spd.sh
