@@ -21,3 +21,8 @@ if NETNS_TESTS
 TESTS += tests/integration/engine_spd.sh
 endif
 EXTRA_DIST += tests/integration/engine_spd.sh
+
+# Benchmarks: each runs in a private network namespace of its own.
+BENCHES += bench_engine
+bench_engine_SOURCES = tests/bench/bench_engine.c
+bench_engine_LDADD = libengine.a libpolicy.a libcore.a $(EXT_LIBS)

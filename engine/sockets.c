@@ -143,14 +143,18 @@ int
 sock_translate(struct engine *e, struct sock *s, struct spd_vec *out)
 {
 	struct sock *l = NULL;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (s->app == NULL)
 		return 0;
 	if (s->listener != 0)
 		l = sock_find(e, s->listener);
-	return translate(s->app->pol, &s->xs, l != NULL ? &l->xs : NULL,
+	rc = translate(s->app->pol, &s->xs, l != NULL ? &l->xs : NULL,
 	    &e->xc, out);
+	if (rc == 0)
+		spd_vec_shrink(out);	/* thousands of sockets live long */
+	return rc;
 }
 
 /* An address from the event: IPv4-mapped IPv6 becomes plain IPv4. */
