@@ -26,3 +26,4 @@ EXTRA_DIST += tests/integration/engine_spd.sh
 BENCHES += bench_engine
 bench_engine_SOURCES = tests/bench/bench_engine.c
 bench_engine_LDADD = libengine.a libpolicy.a libcore.a $(EXT_LIBS)
+EXTRA_DIST += docs/engine.md

@@ -53,7 +53,7 @@ static int
 nl_request(struct nlmsghdr *h)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char rb[4096];
+	char rb[4096] __attribute__((aligned(8)));
 	ssize_t n;
 	int fd, rc = -EIO;
 
@@ -148,9 +148,10 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 {
 	union {
 		struct nlmsghdr	h;
+		uint64_t	align;
 		char		buf[2048];
 	} m;
-	struct xfrm_usersa_info *si;
+	struct xfrm_usersa_info si;
 
 	if ((p->dst.family != AF_INET && p->dst.family != AF_INET6) ||
 	    p->src.family != p->dst.family || p->enc_keylen > XFRM_SA_KEY_MAX ||
@@ -159,9 +160,10 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 		return -EINVAL;
 	memset(&m, 0, sizeof(m));
 	m.h.nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
-	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(*si));
-	si = NLMSG_DATA(&m.h);
-	sa_info(p, si);
+	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(si));
+	memset(&si, 0, sizeof(si));
+	sa_info(p, &si);
+	memcpy(NLMSG_DATA(&m.h), &si, sizeof(si));
 	if (p->aead != NULL) {
 		put_algo(&m.h, XFRMA_ALG_AEAD, p->aead, p->enc_key,
 		    p->enc_keylen, p->icv_bits);
@@ -172,12 +174,13 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 		    p->auth_keylen, p->auth_trunc_bits);
 	}
 	if (p->encap_dport != 0) {
-		struct xfrm_encap_tmpl *et = put_attr(&m.h, XFRMA_ENCAP,
-		    sizeof(*et));
+		struct xfrm_encap_tmpl et;
 
-		et->encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
-		et->encap_sport = htons(p->encap_sport);
-		et->encap_dport = htons(p->encap_dport);
+		memset(&et, 0, sizeof(et));
+		et.encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
+		et.encap_sport = htons(p->encap_sport);
+		et.encap_dport = htons(p->encap_dport);
+		memcpy(put_attr(&m.h, XFRMA_ENCAP, sizeof(et)), &et, sizeof(et));
 	}
 	return nl_request(&m.h);
 }
@@ -187,6 +190,7 @@ xfrm_sa_remove(const struct ipaddr *dst, uint32_t spi)
 {
 	union {
 		struct nlmsghdr	h;
+		uint64_t	align;
 		char		buf[256];
 	} m;
 	struct xfrm_usersa_id *id;
@@ -279,8 +283,8 @@ sel_from(const struct xfrm_selector *xs, struct spd_sel *s)
 	s->dport = xs->dport_mask ? ntohs(xs->dport) : 0;
 }
 
-static const struct xfrm_user_tmpl *
-acquire_tmpl(const struct nlmsghdr *h, size_t fixed)
+static bool
+acquire_tmpl(const struct nlmsghdr *h, size_t fixed, struct xfrm_user_tmpl *out)
 {
 	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) +
 	    NLMSG_ALIGN(fixed));
@@ -289,24 +293,27 @@ acquire_tmpl(const struct nlmsghdr *h, size_t fixed)
 	while (rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
 	    a->nla_len <= rem) {
 		if ((a->nla_type & NLA_TYPE_MASK) == XFRMA_TMPL &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(struct xfrm_user_tmpl))
-			return (const void *)((const char *)a + NLA_HDRLEN);
+		    a->nla_len >= NLA_HDRLEN + sizeof(*out)) {
+			memcpy(out, (const char *)a + NLA_HDRLEN, sizeof(*out));
+			return true;
+		}
 		rem -= NLA_ALIGN(a->nla_len);
 		a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len));
 	}
-	return NULL;
+	return false;
 }
 
 static int
 on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 {
-	const struct xfrm_user_acquire *aq = NLMSG_DATA(h);
-	const struct xfrm_user_tmpl *t;
+	struct xfrm_user_acquire acq, *aq = &acq;
+	struct xfrm_user_tmpl t;
 	struct xfrm_sa_event ev;
 	int fam;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*aq)))
 		return -EBADMSG;
+	memcpy(aq, NLMSG_DATA(h), sizeof(*aq));	/* netlink aligns to 4 only */
 	fam = aq->policy.sel.family ? aq->policy.sel.family : aq->sel.family;
 	if (fam != AF_INET && fam != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -323,9 +330,9 @@ on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 	ev.owned = aq->policy.sel.user == SPD_TAG &&
 	    spd_prio_owned(aq->policy.priority);
 	ev.seq = aq->seq;
-	if ((t = acquire_tmpl(h, sizeof(*aq))) != NULL) {
-		ev.tunnel = t->mode == XFRM_MODE_TUNNEL;
-		ev.optional = t->optional;
+	if (acquire_tmpl(h, sizeof(*aq), &t)) {
+		ev.tunnel = t.mode == XFRM_MODE_TUNNEL;
+		ev.optional = t.optional;
 	}
 	m->cb(&ev, m->arg);
 	return 1;
@@ -334,12 +341,13 @@ on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 static int
 on_expire(struct xfrm_mon *m, const struct nlmsghdr *h)
 {
-	const struct xfrm_user_expire *ex = NLMSG_DATA(h);
+	struct xfrm_user_expire exp, *ex = &exp;
 	struct xfrm_sa_event ev;
 	int fam;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ex)))
 		return -EBADMSG;
+	memcpy(ex, NLMSG_DATA(h), sizeof(*ex));
 	fam = ex->state.family;
 	if (fam != AF_INET && fam != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -360,7 +368,7 @@ on_expire(struct xfrm_mon *m, const struct nlmsghdr *h)
 int
 xfrm_mon_dispatch(struct xfrm_mon *m)
 {
-	char rb[16384];
+	char rb[16384] __attribute__((aligned(8)));
 	struct nlmsghdr *h;
 	ssize_t n;
 	int count = 0;
