@@ -9,6 +9,7 @@
 #include <linux/ipsec.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -99,13 +100,19 @@ put_algo(struct nlmsghdr *h, uint16_t type, const char *name,
 {
 	size_t head = type == XFRMA_ALG_CRYPT ? sizeof(struct xfrm_algo) :
 	    sizeof(struct xfrm_algo_aead);	/* aead and auth_trunc agree */
-	char *p = put_attr(h, type, head + keylen);
+	union {
+		struct xfrm_algo_aead	a;
+		char			b[sizeof(struct xfrm_algo_aead) +
+					  XFRM_SA_KEY_MAX];
+	} u;
 
-	strncpy(p, name, 63);
-	((struct xfrm_algo *)p)->alg_key_len = keylen * 8;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.a.alg_name, sizeof(u.a.alg_name), "%s", name);
+	u.a.alg_key_len = keylen * 8;
 	if (type != XFRMA_ALG_CRYPT)
-		((struct xfrm_algo_aead *)p)->alg_icv_len = extra;
-	memcpy(p + head, key, keylen);
+		u.a.alg_icv_len = extra;
+	memcpy(u.b + head, key, keylen);
+	memcpy(put_attr(h, type, head + keylen), u.b, head + keylen);
 }
 
 static void

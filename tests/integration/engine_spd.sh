@@ -76,8 +76,17 @@ spd
 # the two outbound entries expire (udp_ttl 1 s); the inbound ones stay
 wait-entries 4 10
 sh ip xfrm policy > $D/fig5-expired
-# a new udp-srv policy, with its socket live; udp-cli's entries stay
+# a new udp-srv policy, with its socket live; udp-cli's entries stay.
+# First the kernel refuses one of its adds (an entry with that selector
+# is already there): nothing at all changes.
 event send 30 /usr/bin/udp-srv udp 2.2.2.2:2345 1.1.1.1:5678
+sh ip xfrm policy > $D/before-rewrite
+inject in 1.1.1.0/24 0 2.2.2.2/32 2345 udp
+expect-fail
+policy udp-srv $D/udp-srv2.policy
+uninject in 1.1.1.0/24 0 2.2.2.2/32 2345 udp
+sh ip xfrm policy > $D/failed-rewrite
+appstatus udp-srv
 policy udp-srv $D/udp-srv2.policy
 sh ip xfrm policy > $D/rewrite
 sh ip -s xfrm policy > $D/rewrite-s
@@ -95,6 +104,9 @@ bypass-check $A_ADDR:40001 $B_ADDR:9
 bypass-check $A_ADDR:40001 $B_ADDR:9 bypass
 status
 events
+# FUSE threads, the monitor and the TTL thread at once
+stress 4 300 /usr/bin/ftp
+check-datapath
 # leave entries behind, as a crash would
 event listen 50 /usr/sbin/vsftpd tcp 2.2.2.2:21
 quit
@@ -169,6 +181,9 @@ src 1.1.1.0/24 dst 2.2.2.2/32 proto udp dport 2345 dir in priority 100003 $ESP_R
 src 2.2.2.2/32 dst 1.1.1.1/32 proto udp sport 2345 dport 5678 dir out priority 100000 $ESP_REQ
 EOF2
 )"
+expect_eq "a refused policy load changes nothing" \
+    "$(norm "$D/failed-rewrite")" "$(norm "$D/before-rewrite")"
+check "the refused load is counted" grep -q '^policy=set sockets=1 entries=3 events=[0-9]* errors=1 loads=1$' "$D/out"
 expect_eq "Figure 5: all closed, foreign entries untouched" \
     "$(norm "$D/fig5-closed")" "$FOREIGN"
 
@@ -181,6 +196,7 @@ check "ACQUIRE from the owned entry" \
     grep -q "^acquire src=$A_ADDR dst=$B_ADDR sport=40000 dport=9 proto=17 owned=yes protection=encryption level=required mode=transport$" "$D/out"
 check "a block entry stops a plain socket" grep -qx 'send Operation not permitted' "$D/out"
 check "a bypassed socket still sends" grep -qx 'send ok' "$D/out"
+check "concurrent callers leave the SPD consistent" grep -q '^stress failed=0 owned_before=2 owned_after=2$' "$D/out"
 check "status counts the expiry" grep -q 'expired_udp=2 ' "$D/out"
 check "events show translations" grep -q ' sock op=connect app=ftp pid=1001 fd=4 sock=1 proto=tcp local=1.1.1.1:2222 peer=2.2.2.2:21 entries=2 added=2 ' "$D/out"
 check "integrity-only: the template allows only NULL encryption" \
