@@ -1,30 +1,16 @@
-/* The engine: application policies by name, live sockets, and their SPD
- * entries. Every public function takes the engine lock. */
+/* The engine's API: creation, the loop thread, application policies.
+ * Every public function takes the engine lock. */
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "engine/events.h"
 #include "engine/log.h"
-
-struct app {
-	char		*name;
-	struct policy	*pol;
-	struct app	*next;
-};
-
-struct engine {
-	pthread_mutex_t		 lock;
-	const struct conf	*cfg;
-	struct app		*apps;
-	time_t			 started;
-};
+#include "engine/xfrm_sa.h"
 
 static struct app *
 app_find(struct engine *e, const char *name)
@@ -37,16 +23,62 @@ app_find(struct engine *e, const char *name)
 	return NULL;
 }
 
+static void
+pick_datapath(struct engine *e)
+{
+	e->kernel_esp = xfrm_probe_esp();
+	switch (e->cfg->datapath) {
+	case DATAPATH_KERNEL:
+		e->datapath_kernel = true;
+		if (!e->kernel_esp)
+			log_warn("engine: datapath=kernel forced, but this kernel "
+			    "refuses ESP SAs");
+		break;
+	case DATAPATH_USERSPACE:
+		e->datapath_kernel = false;
+		break;
+	default:
+		e->datapath_kernel = e->kernel_esp;
+		break;
+	}
+}
+
 int
 engine_new(const struct conf *cfg, struct engine **out)
 {
+	pthread_condattr_t ca;
 	struct engine *e;
+	int rc;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	e->cfg = cfg;
+	e->xc.tunnel = cfg->ike.mode == MODE_TUNNEL;
 	e->started = time(NULL);
+	if ((rc = xfrm_open(&e->nl)) != 0) {
+		log_err("engine: XFRM netlink: %s", strerror(-rc));
+		engine_free(e);
+		return rc;
+	}
+	if ((rc = remove_all_owned(e)) < 0) {
+		log_err("engine: cannot read the SPD: %s", strerror(-rc));
+		engine_free(e);
+		return rc;
+	}
+	e->c.leftovers = rc;
+	if (rc > 0) {
+		log_info("engine: removed %d SPD entries left by an earlier run", rc);
+		events_emit("engine leftovers removed=%d", rc);
+	}
+	pick_datapath(e);
+	events_emit("engine datapath=%s kernel_esp=%s",
+	    e->datapath_kernel ? "kernel" : "userspace",
+	    e->kernel_esp ? "yes" : "no");
 	*out = e;
 	return 0;
 }
@@ -54,72 +86,191 @@ engine_new(const struct conf *cfg, struct engine **out)
 int
 engine_start(struct engine *e)
 {
-	return 0;
+	return loop_start(e);
 }
 
 void
 engine_stop(struct engine *e)
 {
+	int rc;
+
+	loop_stop(e);
+	pthread_mutex_lock(&e->lock);
+	if (e->cfg->keep_policies) {
+		events_emit("engine stop kept=%zu", e->ninstalled);
+	} else if ((rc = remove_all_owned(e)) < 0) {
+		log_warn("engine: removing owned SPD entries: %s", strerror(-rc));
+	} else {
+		events_emit("engine stop removed=%d", rc);
+	}
+	pthread_mutex_unlock(&e->lock);
 }
 
 void
 engine_free(struct engine *e)
 {
-	struct app *a, *n;
+	struct app *a, *na;
+	struct sock *s, *ns;
 
 	if (e == NULL)
 		return;
-	for (a = e->apps; a != NULL; a = n) {
-		n = a->next;
+	for (s = e->first; s != NULL; s = ns) {
+		ns = s->next;
+		sock_free(s);
+	}
+	free(e->sh);
+	slots_free(e);
+	for (a = e->apps; a != NULL; a = na) {
+		na = a->next;
 		policy_free(a->pol);
 		free(a->name);
 		free(a);
 	}
+	xfrm_close(e->nl);
+	free(e->errs);
+	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
+}
+
+static struct app *
+app_insert(struct engine *e, const char *name)
+{
+	struct app *a, **pp;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->name = strdup(name)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	for (pp = &e->apps; *pp != NULL && strcmp((*pp)->name, name) < 0;
+	    pp = &(*pp)->next)
+		;
+	a->next = *pp;
+	*pp = a;
+	return a;
+}
+
+static void
+app_unlink(struct engine *e, struct app *a)
+{
+	struct app **pp;
+
+	for (pp = &e->apps; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+}
+
+/* Re-translates, all or nothing, every socket that belonged to a or that
+ * now belongs to it. olds[] receives each socket's previous app. */
+static int
+retranslate(struct engine *e, struct app *a)
+{
+	struct change *ch = NULL;
+	struct app **olds = NULL;
+	struct sock *s;
+	size_t n = 0, i = 0;
+	int rc = 0;
+
+	for (s = e->first; s != NULL; s = s->next)
+		n += s->app == a || app_for(e, s->exe) == a;
+	if (n == 0)
+		return 0;
+	if ((ch = calloc(n, sizeof(*ch))) == NULL ||
+	    (olds = calloc(n, sizeof(*olds))) == NULL) {
+		free(ch);
+		return -ENOMEM;
+	}
+	for (s = e->first; s != NULL && i < n; s = s->next) {
+		struct app *na = app_for(e, s->exe);
+
+		if (s->app != a && na != a)
+			continue;
+		olds[i] = s->app;
+		s->app = na;
+		ch[i].s = s;
+		i++;
+	}
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = sock_translate(e, ch[i].s, &ch[i].next);
+	if (rc == 0)
+		rc = apply(e, ch, n);
+	for (i = 0; i < n; i++) {
+		if (rc != 0)
+			ch[i].s->app = olds[i];
+		spd_vec_free(&ch[i].next);
+	}
+	free(olds);
+	free(ch);
+	return rc;
 }
 
 int
 engine_set_policy(struct engine *e, const char *name, struct policy *p)
 {
+	struct policy *old = NULL;
 	struct app *a;
-	int rc = 0;
+	bool created = false;
+	int rc;
 
 	pthread_mutex_lock(&e->lock);
-	if ((a = app_find(e, name)) != NULL) {
-		policy_free(a->pol);
-		a->pol = p;
-	} else if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->name = strdup(name)) == NULL) {
-		free(a);
-		rc = -ENOMEM;
+	if ((a = app_find(e, name)) == NULL) {
+		if ((a = app_insert(e, name)) == NULL) {
+			pthread_mutex_unlock(&e->lock);
+			policy_free(p);
+			return -ENOMEM;
+		}
+		created = true;
+	}
+	old = a->pol;
+	a->pol = p;
+	if ((rc = retranslate(e, a)) != 0) {
+		a->pol = old;
+		policy_free(p);
+		if (created) {
+			app_unlink(e, a);
+			free(a->name);
+			free(a);
+		} else {
+			a->nerrors++;
+		}
+		events_emit("policy app=%s set error=%s", name, strerror(-rc));
 	} else {
-		a->pol = p;
-		a->next = e->apps;
-		e->apps = a;
+		policy_free(old);
+		a->nsets++;
+		events_emit("policy app=%s set sockets=%zu entries=%zu", name,
+		    e->nsocks, e->ninstalled);
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (rc == 0)
-		events_emit("policy app=%s set", name);
 	return rc;
 }
 
 int
 engine_remove_policy(struct engine *e, const char *name)
 {
-	struct app **pp, *a;
-	int rc = -ENOENT;
+	struct policy *old;
+	struct app *a;
+	int rc;
 
 	pthread_mutex_lock(&e->lock);
-	for (pp = &e->apps; (a = *pp) != NULL; pp = &a->next) {
-		if (strcmp(a->name, name) == 0) {
-			*pp = a->next;
-			policy_free(a->pol);
-			free(a->name);
-			free(a);
-			rc = 0;
-			break;
-		}
+	if ((a = app_find(e, name)) == NULL) {
+		pthread_mutex_unlock(&e->lock);
+		return -ENOENT;
+	}
+	old = a->pol;
+	a->pol = NULL;		/* app_for() skips it now */
+	if ((rc = retranslate(e, a)) != 0) {
+		a->pol = old;
+		events_emit("policy app=%s remove error=%s", name, strerror(-rc));
+	} else {
+		app_unlink(e, a);
+		policy_free(old);
+		free(a->name);
+		free(a);
+		events_emit("policy app=%s removed", name);
 	}
 	pthread_mutex_unlock(&e->lock);
 	return rc;
@@ -129,59 +280,24 @@ bool
 engine_app_for_exe(struct engine *e, const char *exe, char *name, size_t len)
 {
 	struct app *a;
-	bool found = false;
 
 	pthread_mutex_lock(&e->lock);
-	for (a = e->apps; a != NULL; a = a->next) {
-		if (a->pol != NULL && policy_names_program(a->pol, exe)) {
-			snprintf(name, len, "%s", a->name);
-			found = true;
-			break;
-		}
-	}
+	if ((a = app_for(e, exe)) != NULL)
+		snprintf(name, len, "%s", a->name);
 	pthread_mutex_unlock(&e->lock);
-	return found;
+	return a != NULL;
 }
 
 int
 engine_socket_event(struct engine *e, const struct sock_event *ev,
     char *why, size_t whylen)
 {
-	events_emit("%s pid=%d fd=%d sock=%llu", sock_op_name(ev->op),
-	    (int)ev->pid, ev->fd, (unsigned long long)ev->sock_id);
-	return 0;
-}
+	int rc;
 
-void
-engine_render_spd(struct engine *e, struct strbuf *sb)
-{
-	strbuf_printf(sb, "# dir selector action priority app sock\n");
-}
-
-void
-engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb)
-{
-	strbuf_printf(sb, "# pid fd proto local remote state entries\n");
-}
-
-void
-engine_render_app_status(struct engine *e, const char *name, struct strbuf *sb)
-{
+	if (whylen > 0)
+		why[0] = '\0';
 	pthread_mutex_lock(&e->lock);
-	strbuf_printf(sb, "app=%s policy=%s\n", name,
-	    app_find(e, name) != NULL ? "set" : "none");
+	rc = sock_event(e, ev, why, whylen);
 	pthread_mutex_unlock(&e->lock);
-}
-
-void
-engine_render_sas(struct engine *e, struct strbuf *sb)
-{
-	strbuf_printf(sb, "# peer spi_in spi_out proto mode algorithms bytes packets age lifetime\n");
-}
-
-void
-engine_render_status(struct engine *e, struct strbuf *sb)
-{
-	strbuf_printf(sb, "datapath=userspace\nuptime=%lld\n",
-	    (long long)(time(NULL) - e->started));
+	return rc;
 }

@@ -1,0 +1,53 @@
+/* Translation (the paper's §3.4): one socket's state and its application
+ * policy give that socket's SPD entries. Pure: no kernel, no locks. */
+#ifndef IPSECFS_TRANSLATE_H
+#define IPSECFS_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/ipaddr.h"
+#include "engine/policy.h"
+#include "engine/spd.h"
+
+/* A UDP destination the socket sent to; its outbound entry lives until
+ * expires (monotonic milliseconds), which each send pushes back. */
+struct xdest {
+	struct ipaddr	addr;
+	int		port;
+	uint64_t	expires;
+};
+
+/* What translation needs to know of a socket. Addresses are plain IPv4
+ * when the socket saw IPv4-mapped ones. local with family AF_UNSPEC-like
+ * all-zero bytes means "any local address". */
+struct xsock {
+	int		 family;	/* AF_INET, AF_INET6 */
+	int		 proto;		/* IPPROTO_TCP, IPPROTO_UDP */
+	struct ipaddr	 local;
+	bool		 local_any;	/* bound to 0.0.0.0 or :: */
+	int		 lport;
+	bool		 listening;	/* TCP listen */
+	bool		 connected;	/* TCP connect, UDP connect */
+	bool		 accepted;	/* TCP, from a listener */
+	bool		 recv;		/* UDP receive seen */
+	struct ipaddr	 peer;		/* connected, accepted */
+	int		 rport;
+	struct xdest	*dests;		/* UDP sends */
+	size_t		 ndests, capdests;
+};
+
+struct xlate_conf {
+	bool	tunnel;		/* conf mode = tunnel */
+};
+
+/* Appends the entries of s under policy p to out. listener is the
+ * listening socket an accepted one came from (or NULL): the accepted
+ * connection gets its own exact entries only when the listener's would
+ * decide its flow differently. Returns 0, -ENOMEM, or -E2BIG when the
+ * policy has more networks and items than the priority band holds. */
+int translate(const struct policy *p, const struct xsock *s,
+    const struct xsock *listener, const struct xlate_conf *c,
+    struct spd_vec *out);
+
+#endif
