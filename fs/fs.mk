@@ -1,1 +1,7 @@
-# fs/: rules of this part (see Makefile.am)
+# fs/: the FUSE daemon's file tree, its state directory and life cycle.
+noinst_LIBRARIES += libfs.a
+libfs_a_SOURCES = fs/daemon.c fs/tree.c fs/tree.h fs/node.c fs/node.h \
+	fs/apps.c fs/apps.h fs/apps_int.h fs/tmpfile.c fs/names.c fs/names.h \
+	fs/store.c fs/store.h fs/evstream.c fs/evstream.h \
+	fs/mountpoint.c fs/mountpoint.h
+DAEMON_LIBS += libfs.a
