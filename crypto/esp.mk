@@ -1,1 +1,12 @@
-# crypto/: rules of this part (see Makefile.am)
+# crypto/: ESP (RFC 4303), the per-SA cipher state, anti-replay and the
+# user-space datapath. See docs/esp.md.
+noinst_LIBRARIES += libesp.a
+libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h
+DAEMON_LIBS += libesp.a
+EXTRA_DIST += docs/esp.md
+
+check_PROGRAMS += test_cipher
+TESTS += test_cipher
+test_cipher_SOURCES = tests/unit/test_cipher.c tests/unit/hex.h
+test_cipher_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_cipher_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
