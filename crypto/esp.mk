@@ -1,7 +1,7 @@
 # crypto/: ESP (RFC 4303), the per-SA cipher state, anti-replay and the
 # user-space datapath. See docs/esp.md.
 noinst_LIBRARIES += libesp.a
-libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h
+libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h
 DAEMON_LIBS += libesp.a
 EXTRA_DIST += docs/esp.md
 
@@ -10,3 +10,9 @@ TESTS += test_cipher
 test_cipher_SOURCES = tests/unit/test_cipher.c tests/unit/hex.h
 test_cipher_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_cipher_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
+
+check_PROGRAMS += test_replay
+TESTS += test_replay
+test_replay_SOURCES = tests/unit/test_replay.c
+test_replay_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_replay_LDADD = libesp.a $(TEST_LIBS)
