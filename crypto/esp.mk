@@ -1,7 +1,9 @@
 # crypto/: ESP (RFC 4303), the per-SA cipher state, anti-replay and the
 # user-space datapath. See docs/esp.md.
 noinst_LIBRARIES += libesp.a
-libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h
+libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h \
+	crypto/esp.c crypto/esp.h crypto/esp_sadb.c crypto/esp_sadb.h \
+	crypto/esp_ip.c crypto/esp_ip.h
 DAEMON_LIBS += libesp.a
 EXTRA_DIST += docs/esp.md
 
@@ -16,3 +18,9 @@ TESTS += test_replay
 test_replay_SOURCES = tests/unit/test_replay.c
 test_replay_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_replay_LDADD = libesp.a $(TEST_LIBS)
+
+check_PROGRAMS += test_esp
+TESTS += test_esp
+test_esp_SOURCES = tests/unit/test_esp.c tests/unit/hex.h
+test_esp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_esp_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
