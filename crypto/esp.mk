@@ -24,3 +24,17 @@ TESTS += test_esp
 test_esp_SOURCES = tests/unit/test_esp.c tests/unit/hex.h
 test_esp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_esp_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
+
+FUZZ_TARGETS += fuzz_esp_decap
+fuzz_esp_decap_SOURCES = tests/fuzz/fuzz_esp_decap.c tests/fuzz/esp_fuzz_sa.h
+fuzz_esp_decap_LDADD = libesp.a libcore.a $(EXT_LIBS)
+if ENABLE_FUZZING
+fuzz_esp_decap_LDFLAGS = $(FUZZ_LDFLAGS)
+else
+fuzz_esp_decap_SOURCES += tests/fuzz/standalone.c
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz_esp_decap
+# Remakes the seed corpus: make gen_esp_corpus && ./gen_esp_corpus DIR
+check_PROGRAMS += gen_esp_corpus
+gen_esp_corpus_SOURCES = tests/fuzz/gen_esp_corpus.c tests/fuzz/esp_fuzz_sa.h
+gen_esp_corpus_LDADD = libesp.a libcore.a $(EXT_LIBS)
