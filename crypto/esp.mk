@@ -38,3 +38,7 @@ EXTRA_DIST += tests/fuzz/corpus/fuzz_esp_decap
 check_PROGRAMS += gen_esp_corpus
 gen_esp_corpus_SOURCES = tests/fuzz/gen_esp_corpus.c tests/fuzz/esp_fuzz_sa.h
 gen_esp_corpus_LDADD = libesp.a libcore.a $(EXT_LIBS)
+
+BENCHES += bench_esp
+bench_esp_SOURCES = tests/bench/bench_esp.c
+bench_esp_LDADD = libesp.a libcore.a $(EXT_LIBS)
