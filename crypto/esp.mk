@@ -3,7 +3,8 @@
 noinst_LIBRARIES += libesp.a
 libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h \
 	crypto/esp.c crypto/esp.h crypto/esp_sadb.c crypto/esp_sadb.h \
-	crypto/esp_ip.c crypto/esp_ip.h
+	crypto/esp_ip.c crypto/esp_ip.h crypto/tun.c crypto/tun.h \
+	crypto/datapath.c crypto/datapath.h
 DAEMON_LIBS += libesp.a
 EXTRA_DIST += docs/esp.md
 
@@ -42,3 +43,12 @@ gen_esp_corpus_LDADD = libesp.a libcore.a $(EXT_LIBS)
 BENCHES += bench_esp
 bench_esp_SOURCES = tests/bench/bench_esp.c
 bench_esp_LDADD = libesp.a libcore.a $(EXT_LIBS)
+
+# The user-space datapath between two namespaces (needs root).
+check_PROGRAMS += esp_tunnel_tool
+esp_tunnel_tool_SOURCES = tests/integration/esp_tunnel_tool.c
+esp_tunnel_tool_LDADD = libesp.a libcore.a $(EXT_LIBS)
+EXTRA_DIST += tests/integration/esp_tunnel.sh tests/integration/esp_inject.py
+if NETNS_TESTS
+TESTS += tests/integration/esp_tunnel.sh
+endif

@@ -109,22 +109,31 @@ esp_sadb_tick(struct esp_sadb *db, uint64_t now)
 			esp_sa_tick(n->sa, now);
 }
 
-int
-esp_sadb_input(struct esp_sadb *db, uint8_t *pkt, size_t len,
-    struct esp_payload *out, struct esp_sa **sa, enum esp_drop *why)
+struct esp_sa *
+esp_sadb_lookup(struct esp_sadb *db, const uint8_t *pkt, size_t len,
+    enum esp_drop *why)
 {
 	enum esp_drop d = ESP_DROP_TRUNC;
 	uint32_t spi = esp_spi_of(pkt, len);
+	struct esp_sa *sa;
 
-	*sa = NULL;
-	if (spi != 0 && (*sa = esp_sadb_find(db, spi)) != NULL)
-		return esp_decap(*sa, pkt, len, out, why);
+	if (spi != 0 && (sa = esp_sadb_find(db, spi)) != NULL)
+		return sa;
 	if (len >= ESP_HDR_LEN)
 		d = ESP_DROP_SPI;
 	db->drops[d]++;
 	if (why != NULL)
 		*why = d;
-	return -1;
+	return NULL;
+}
+
+int
+esp_sadb_input(struct esp_sadb *db, uint8_t *pkt, size_t len,
+    struct esp_payload *out, struct esp_sa **sa, enum esp_drop *why)
+{
+	if ((*sa = esp_sadb_lookup(db, pkt, len, why)) == NULL)
+		return -1;
+	return esp_decap(*sa, pkt, len, out, why);
 }
 
 const uint64_t *

@@ -21,6 +21,10 @@ size_t		 esp_sadb_count(const struct esp_sadb *db);
 /* Runs esp_sa_tick() on every SA. */
 void		 esp_sadb_tick(struct esp_sadb *db, uint64_t now);
 
+/* The SA of an inbound ESP packet, or NULL after counting the drop
+ * (ESP_DROP_SPI, or ESP_DROP_TRUNC when it is too short for an SPI). */
+struct esp_sa	*esp_sadb_lookup(struct esp_sadb *db, const uint8_t *pkt,
+		    size_t len, enum esp_drop *why);
 /* Finds the SA of an inbound ESP packet and decapsulates it. Unknown SPIs
  * and packets too short to carry one are counted in the table's own
  * drops; the rest in the SA's. *sa is set when one was found. */
