@@ -1,0 +1,248 @@
+/* User-space ESP datapath between a TUN device and a UDP socket; see
+ * datapath.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "crypto/datapath.h"
+#include "crypto/esp_ip.h"
+#include "crypto/tun.h"
+
+#define HEAD	64		/* >= ESP_HEADROOM and ESP_IP_HEADROOM */
+#define BUFLEN	4096
+#define CAP	(BUFLEN - HEAD - ESP_TAILROOM)
+
+struct datapath {
+	int			 tun, tun_flags, udp;
+	struct esp_sadb		*in;
+	struct ipaddr		 local;
+	struct esp_sa		*out;
+	struct sockaddr_storage	 peer;
+	dp_ike_fn		 ike;
+	void			*ike_arg;
+	struct dp_stats		 st;
+	uint8_t			 buf[DP_BATCH][BUFLEN];
+	struct mmsghdr		 msg[DP_BATCH];
+	struct iovec		 iov[DP_BATCH];
+	struct sockaddr_storage	 from[DP_BATCH];
+};
+
+struct datapath *
+dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
+    const struct ipaddr *local)
+{
+	struct datapath *dp = calloc(1, sizeof(*dp));
+
+	if (dp == NULL)
+		return NULL;
+	dp->tun = tun;
+	dp->tun_flags = tun_flags;
+	dp->udp = udp;
+	dp->in = in;
+	dp->local = *local;
+	return dp;
+}
+
+void
+dp_free(struct datapath *dp)
+{
+	free(dp);
+}
+
+void
+dp_set_outbound(struct datapath *dp, struct esp_sa *out,
+    const struct sockaddr_storage *peer)
+{
+	dp->out = out;
+	if (peer != NULL)
+		dp->peer = *peer;
+}
+
+void
+dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg)
+{
+	dp->ike = fn;
+	dp->ike_arg = arg;
+}
+
+const struct dp_stats *
+dp_stats(const struct datapath *dp)
+{
+	return &dp->st;
+}
+
+static socklen_t
+sslen(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+}
+
+/* Sends msg[0..n) and counts; what the socket refuses is lost (counted). */
+static void
+send_batch(struct datapath *dp, int n)
+{
+	int done = 0, r;
+
+	while (done < n) {
+		r = sendmmsg(dp->udp, dp->msg + done, n - done, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			dp->st.errors += n - done;
+			return;
+		}
+		done += r;
+		dp->st.udp_tx += r;
+	}
+}
+
+int
+dp_tun_input(struct datapath *dp)
+{
+	uint8_t *esp;
+	size_t esplen;
+	ssize_t len;
+	int i, n = 0, handled = 0;
+
+	for (i = 0; i < DP_BATCH; i++) {
+		len = tun_read(dp->tun, dp->tun_flags, dp->buf[i] + HEAD, CAP);
+		if (len == 0)
+			break;
+		if (len < 0) {
+			dp->st.errors++;
+			break;
+		}
+		dp->st.tun_rx++;
+		handled++;
+		if (dp->out == NULL) {
+			dp->st.no_sa++;
+			continue;
+		}
+		if (esp_ip_encap(dp->out, dp->buf[i] + HEAD, (size_t)len,
+		    BUFLEN - HEAD - (size_t)len, &esp, &esplen, NULL) != 0)
+			continue;	/* counted in the SA */
+		dp->iov[n] = (struct iovec){ esp, esplen };
+		memset(&dp->msg[n], 0, sizeof(dp->msg[n]));
+		dp->msg[n].msg_hdr.msg_name = &dp->peer;
+		dp->msg[n].msg_hdr.msg_namelen = sslen(&dp->peer);
+		dp->msg[n].msg_hdr.msg_iov = &dp->iov[n];
+		dp->msg[n].msg_hdr.msg_iovlen = 1;
+		n++;
+	}
+	if (n > 0)
+		send_batch(dp, n);
+	return handled;
+}
+
+static void
+esp_input(struct datapath *dp, uint8_t *p, size_t len,
+    const struct sockaddr_storage *from)
+{
+	struct ipaddr src;
+	struct esp_sa *sa;
+	uint8_t *ip;
+	size_t iplen;
+	int port, rc;
+
+	if ((sa = esp_sadb_lookup(dp->in, p, len, NULL)) == NULL)
+		return;
+	if (ipaddr_from_sockaddr(&src, &port, (const struct sockaddr *)from) != 0)
+		src = dp->local;
+	rc = esp_ip_decap(sa, p, len, &src, &dp->local, true, &ip, &iplen,
+	    NULL);
+	if (rc == 1)
+		dp->st.dummies++;
+	if (rc != 0)
+		return;
+	if (tun_write(dp->tun, dp->tun_flags, ip, iplen) != 0)
+		dp->st.errors++;
+	else
+		dp->st.tun_tx++;
+}
+
+static void
+udp_one(struct datapath *dp, int i)
+{
+	uint8_t *p = dp->buf[i] + HEAD;
+	size_t len = dp->msg[i].msg_len;
+
+	dp->st.udp_rx++;
+	if (dp->msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		dp->st.invalid++;
+		return;
+	}
+	switch (esp_udp_classify(p, len)) {
+	case ESP_UDP_KEEPALIVE:
+		dp->st.keepalives++;
+		break;
+	case ESP_UDP_IKE:
+		dp->st.ike++;
+		if (dp->ike != NULL)
+			dp->ike(p + 4, len - 4, &dp->from[i], dp->ike_arg);
+		break;
+	case ESP_UDP_INVALID:
+		dp->st.invalid++;
+		break;
+	case ESP_UDP_ESP:
+		esp_input(dp, p, len, &dp->from[i]);
+		break;
+	}
+}
+
+int
+dp_udp_input(struct datapath *dp)
+{
+	int i, n;
+
+	for (i = 0; i < DP_BATCH; i++) {
+		dp->iov[i] = (struct iovec){ dp->buf[i] + HEAD, CAP };
+		memset(&dp->msg[i], 0, sizeof(dp->msg[i]));
+		dp->msg[i].msg_hdr.msg_name = &dp->from[i];
+		dp->msg[i].msg_hdr.msg_namelen = sizeof(dp->from[i]);
+		dp->msg[i].msg_hdr.msg_iov = &dp->iov[i];
+		dp->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(dp->udp, dp->msg, DP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		dp->st.errors++;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		udp_one(dp, i);
+	return n;
+}
+
+int
+dp_udp_socket(const struct ipaddr *addr, int port, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int fd, one = 1, size = 4 << 20;
+
+	ipaddr_to_sockaddr(addr, port, &ss);
+	fd = socket(addr->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* as root the buffers may exceed rmem_max; otherwise take what we get */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&ss, sslen(&ss)) != 0) {
+		snprintf(err, errlen, "bind port %d: %s", port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,63 @@
+/* The user-space ESP datapath: IP packets from a TUN device go out as
+ * ESP-in-UDP (RFC 3948) to the peer; what arrives on the UDP socket is
+ * demultiplexed (ESP, IKE, NAT keepalive), decapsulated and written to the
+ * TUN device. UDP is read and written in batches (recvmmsg, sendmmsg).
+ *
+ * One peer and one outbound SA at a time in this version; inbound SAs are
+ * found by SPI in an esp_sadb. The caller owns the fds, SAs and table. */
+#ifndef IPSECFS_DATAPATH_H
+#define IPSECFS_DATAPATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "crypto/esp.h"
+#include "crypto/esp_sadb.h"
+#include "engine/ipaddr.h"
+
+#define DP_BATCH	64
+
+struct dp_stats {
+	uint64_t	tun_rx;		/* packets read from the TUN device */
+	uint64_t	tun_tx;		/* decapsulated packets written to it */
+	uint64_t	udp_rx;		/* datagrams received */
+	uint64_t	udp_tx;		/* ESP packets sent */
+	uint64_t	keepalives;	/* NAT keepalives ignored */
+	uint64_t	ike;		/* non-ESP-marker datagrams passed on */
+	uint64_t	invalid;	/* datagrams too short for anything */
+	uint64_t	no_sa;		/* TUN packets with no outbound SA */
+	uint64_t	dummies;	/* next header 59 */
+	uint64_t	errors;		/* failed reads and writes */
+};
+
+/* Called with an IKE message (the non-ESP marker removed) and its sender. */
+typedef void (*dp_ike_fn)(const uint8_t *msg, size_t len,
+    const struct sockaddr_storage *from, void *arg);
+
+struct datapath;
+
+/* tun: from tun_open() with tun_flags; udp: a bound UDP socket, preferably
+ * from dp_udp_socket(). local is the address the peer sends to (transport
+ * mode rebuilds IP headers with it). */
+struct datapath	*dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
+		    const struct ipaddr *local);
+void		 dp_free(struct datapath *dp);
+/* The outbound SA and where its packets go (NULL: none; TUN packets are
+ * then counted as no_sa). */
+void		 dp_set_outbound(struct datapath *dp, struct esp_sa *out,
+		    const struct sockaddr_storage *peer);
+void		 dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg);
+const struct dp_stats *dp_stats(const struct datapath *dp);
+
+/* Moves what is ready now, at most DP_BATCH packets each way: call when
+ * the TUN fd or the UDP fd is readable. Return packets handled, or -1 on
+ * a failure of the fd itself. */
+int		 dp_tun_input(struct datapath *dp);
+int		 dp_udp_input(struct datapath *dp);
+
+/* A non-blocking UDP socket bound to addr:port, with large buffers. */
+int		 dp_udp_socket(const struct ipaddr *addr, int port, char *err,
+		    size_t errlen);
+
+#endif
