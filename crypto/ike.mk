@@ -5,7 +5,7 @@ libike_a_SOURCES = crypto/ike_msg.c crypto/ike_msg.h \
 	crypto/prf.c crypto/prf.h crypto/dh.c crypto/dh.h \
 	crypto/ike_sk.c crypto/ike_sk.h crypto/ike.c crypto/ike.h \
 	crypto/ike_int.h crypto/ike_init.c crypto/ike_auth.c \
-	crypto/ike_child.c crypto/ike_info.c
+	crypto/ike_child.c crypto/ike_info.c crypto/ike_net.c crypto/ike_net.h
 DAEMON_LIBS += libike.a
 EXTRA_DIST += docs/ike.md
 
@@ -35,3 +35,8 @@ else
 fuzz_ike_msg_SOURCES += tests/fuzz/standalone.c
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz_ike_msg
+
+# The interoperability tool: our IKE against a real peer (strongSwan).
+check_PROGRAMS += ike-peer
+ike_peer_SOURCES = tests/integration/ike-peer.c
+ike_peer_LDADD = libike.a libesp.a libconfig.a libcore.a $(EXT_LIBS)
