@@ -1,0 +1,527 @@
+/* The IKEv2 state machine, two instances back to back in memory: every
+ * exchange and the failure paths (wrong PSK, no proposal, lost datagrams,
+ * cookies, INVALID_KE_PAYLOAD, NAT-T, rekeying, deletes, bad input). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crypto/ike.h"
+#include "tests/unit/ike_pair.h"
+
+static struct ike_ts
+ts5(const struct ipaddr *a, uint8_t proto, uint16_t port)
+{
+	struct ike_ts t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = TS_IPV4_ADDR_RANGE;
+	t.ipproto = proto;
+	t.sport = t.eport = port;
+	t.start = t.end = *a;
+	return t;
+}
+
+static void
+initiate(struct pair *pr)
+{
+	struct ike_ts l = ts5(&pr->a.ep.addr, 6, 40000);
+	struct ike_ts r = ts5(&pr->b.ep.addr, 6, 21);
+
+	assert_int_equal(ike_initiate(pr->a.ike, pr->now, &pr->a.ep, &pr->b.ep,
+	    &l, &r), 0);
+	pair_run(pr);
+}
+
+static size_t
+nsas(struct ike *ike)
+{
+	size_t n = 0;
+
+	void count(void *arg, uint64_t i, uint64_t r, bool init,
+	    const struct ike_endpoint *l, const struct ike_endpoint *rm,
+	    size_t nc) { (*(size_t *)arg)++; }
+	ike_foreach_sa(ike, count, &n);
+	return n;
+}
+
+/* Both sides have the same CHILD SA, seen from each end. */
+static void
+check_child_pair(const struct side *a, const struct side *b)
+{
+	size_t ia = 0, ib = 0;
+	const struct ike_child_keys *ka, *kb;
+
+	assert_non_null(last_ev(a, IKE_EV_CHILD_UP, &ia));
+	assert_non_null(last_ev(b, IKE_EV_CHILD_UP, &ib));
+	ka = &a->child[ia];
+	kb = &b->child[ib];
+	assert_int_equal(ka->spi_in, kb->spi_out);
+	assert_int_equal(ka->spi_out, kb->spi_in);
+	assert_int_equal(ka->encr, kb->encr);
+	assert_int_equal(ka->enclen, kb->enclen);
+	assert_true(ka->enclen > 0);
+	assert_memory_equal(ka->enc_out, kb->enc_in, ka->enclen);
+	assert_memory_equal(ka->enc_in, kb->enc_out, ka->enclen);
+	assert_memory_not_equal(ka->enc_in, ka->enc_out, ka->enclen);
+	assert_int_equal(ka->authlen, kb->authlen);
+	if (ka->authlen)
+		assert_memory_equal(ka->auth_out, kb->auth_in, ka->authlen);
+	assert_true(ipaddr_equal(&ka->ts_local.start, &kb->ts_remote.start));
+	assert_int_equal(ka->ts_local.sport, kb->ts_remote.sport);
+	assert_int_equal(ka->ts_remote.sport, kb->ts_local.sport);
+}
+
+static void
+test_gcm_ecp256(void **state)
+{
+	struct pair pr;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 1);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_ECP_256);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].encr, ENCR_AES_GCM_16);
+	assert_int_equal(pr.a.child[i].keybits, 128);
+	assert_int_equal(pr.a.child[i].enclen, 20);
+	assert_true(pr.a.child[i].transport);
+	assert_false(pr.a.child[i].encap);
+	assert_int_equal(pr.a.child[i].ts_remote.ipproto, 6);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(pr.delivered, 4);
+	assert_int_equal(nsas(pr.a.ike), 1);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	pair_free(&pr);
+}
+
+static void
+test_cbc_sha1_modp2048(void **state)
+{
+	struct pair pr;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pair_peer(&pr.a.peer, "10.0.0.2", "aes128-sha1-modp2048", "aes128-sha1",
+	    "psk");
+	pair_peer(&pr.b.peer, "10.0.0.0/24", "aes128-sha1-modp2048",
+	    "aes128-sha1", "psk");
+	pair_start(&pr);
+	initiate(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.b.child[i].encr, ENCR_AES_CBC);
+	assert_int_equal(pr.b.child[i].integ, AUTH_HMAC_SHA1_96);
+	assert_int_equal(pr.b.child[i].authlen, 20);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_IKE_UP, NULL)->dh, DH_MODP_2048);
+	pair_free(&pr);
+}
+
+static void
+test_wrong_psk(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_peer(&pr.b.peer, "10.0.0.1", "aes128gcm16-prfsha256-ecp256",
+	    "aes128gcm16", "another secret");
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 0);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 0);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 0);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 0);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	ike_tick(pr.a.ike, pr.now);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.a.ike), 0);
+	assert_int_equal(nsas(pr.b.ike), 0);
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
+	pair_free(&pr);
+}
+
+static void
+test_no_proposal(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_peer(&pr.b.peer, "10.0.0.1", "aes256-sha256-modp2048",
+	    "aes128gcm16", "a shared secret");
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_NO_PROPOSAL_CHOSEN);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.b.ike), 0);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	pair_free(&pr);
+}
+
+static void
+test_child_no_proposal(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_peer(&pr.b.peer, "10.0.0.1", "aes128gcm16-prfsha256-ecp256",
+	    "aes128-sha256", "a shared secret");
+	pair_start(&pr);
+	initiate(&pr);
+	/* the IKE SA stands, the CHILD SA does not */
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 0);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 0);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_NO_PROPOSAL_CHOSEN);
+	pair_free(&pr);
+}
+
+static void
+test_invalid_ke(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_peer(&pr.a.peer, "10.0.0.2",
+	    "aes128gcm16-prfsha256-ecp256-modp2048", "aes128gcm16", "k");
+	pair_peer(&pr.b.peer, "10.0.0.1", "aes128gcm16-prfsha256-modp2048",
+	    "aes128gcm16", "k");
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_MODP_2048);
+	check_child_pair(&pr.a, &pr.b);
+	assert_int_equal(pr.delivered, 6);
+	pair_free(&pr);
+}
+
+static void
+test_cookie(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	ike_set_cookie_threshold(pr.b.ike, 0);
+	initiate(&pr);
+	assert_int_equal(ike_get_stats(pr.b.ike)->cookies_sent, 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 1);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+static void
+test_retransmit(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	pr.drop_next = 1;	/* IKE_SA_INIT request lost */
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 0);
+	assert_int_equal(ike_next_timeout(pr.a.ike), pr.now + 1000);
+	pr.now += 999;
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	assert_int_equal(ike_get_stats(pr.a.ike)->retransmits, 0);
+	pr.now += 1;
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	assert_int_equal(ike_get_stats(pr.a.ike)->retransmits, 1);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+static void
+test_retransmit_response_lost(void **state)
+{
+	struct pair pr;
+	struct ike_dgram d;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	/* liveness check whose response is lost: the request is answered
+	 * again from the responder's cache, not processed twice */
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now,
+	    last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi), 0);
+	assert_true(ike_output(pr.a.ike, &d));
+	ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	assert_true(ike_output(pr.b.ike, &d));	/* lost */
+	pr.now += 1000;
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_msgid, 0);
+	pair_free(&pr);
+}
+
+static void
+test_give_up(void **state)
+{
+	struct pair pr;
+	struct ike_dgram d;
+	int i;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	ike_set_retransmit(pr.a.ike, 500, 3);
+	pr.drop_next = 1000;
+	initiate(&pr);
+	(void)d;
+	for (i = 0; i < 3; i++) {
+		pr.now = ike_next_timeout(pr.a.ike);
+		ike_tick(pr.a.ike, pr.now);
+		pair_run(&pr);
+	}
+	/* never delivered: 1 + 2 retransmissions, then failure */
+	assert_int_equal(pr.delivered, 0);
+	assert_int_equal(ike_get_stats(pr.a.ike)->retransmits, 2);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 1);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify, 0);
+	ike_tick(pr.a.ike, pr.now);
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	pair_free(&pr);
+}
+
+static void
+test_nat_t(void **state)
+{
+	struct pair pr;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pr.b.peer.force_encap = true;	/* b pretends to be behind a NAT */
+	pair_start(&pr);
+	initiate(&pr);
+	assert_true(pr.saw_4500);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.a.child[i].encap);
+	assert_int_equal(pr.a.child[i].remote.port, IKE_NATT_PORT);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.b.child[i].encap);
+	pair_free(&pr);
+}
+
+static void
+test_narrowing(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+	size_t i = 0;
+
+	pair_init(&pr);
+	/* b accepts only TCP to its port 21 */
+	pr.b.peer.ts_local = ts5(&pr.b.ep.addr, 6, 21);
+	pair_start(&pr);
+	memset(&l, 0, sizeof(l));
+	l.type = TS_IPV4_ADDR_RANGE;
+	l.eport = 65535;
+	l.start = l.end = pr.a.ep.addr;
+	r = l;
+	r.start = r.end = pr.b.ep.addr;
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].ts_remote.ipproto, 6);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(pr.a.child[i].ts_remote.eport, 21);
+	/* and refuses what it cannot narrow */
+	r.ipproto = 17;
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_TS_UNACCEPTABLE);
+	pair_free(&pr);
+}
+
+static void
+test_create_rekey_delete(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+	const struct ike_event *up;
+	uint32_t first_in, second_in;
+	uint64_t ispi;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	first_in = pr.a.child[i].spi_in;
+
+	/* a second CHILD SA under the same IKE SA */
+	l = ts5(&pr.a.ep.addr, 17, 5353);
+	r = ts5(&pr.b.ep.addr, 17, 53);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 2);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	second_in = pr.a.child[i].spi_in;
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 53);
+
+	/* rekey the first: new SA replaces it, the old one is deleted */
+	assert_int_equal(ike_rekey_child(pr.a.ike, pr.now, first_in), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 3);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].replaces_spi_in, first_in);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_CHILD_DOWN, NULL)->spi_in, first_in);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 1);
+
+	/* rekey the IKE SA: children stay, the old IKE SA goes */
+	ispi = last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi;
+	assert_int_equal(ike_rekey_ike(pr.a.ike, pr.now, ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 1);
+	ike_tick(pr.a.ike, pr.now);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.a.ike), 1);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	up = last_ev(&pr.a, IKE_EV_IKE_UP, NULL);
+	assert_int_not_equal(up->ispi, ispi);
+
+	/* the new IKE SA works: liveness, then deleting a CHILD SA */
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now, up->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(ike_delete_child(pr.a.ike, pr.now, second_in), 0);
+	pair_run(&pr);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_CHILD_DOWN, NULL)->spi_in,
+	    second_in);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 2);
+
+	/* and deleting the IKE SA takes the last CHILD SA with it */
+	assert_int_equal(ike_delete_ike(pr.a.ike, pr.now, up->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 3);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 3);
+	ike_tick(pr.a.ike, pr.now);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.a.ike), 0);
+	assert_int_equal(nsas(pr.b.ike), 0);
+	pair_free(&pr);
+}
+
+static void
+test_responder_rekeys(void **state)
+{
+	struct pair pr;
+	uint32_t spi;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	/* the responder rekeys the CHILD SA and then the IKE SA */
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &i);
+	spi = pr.b.child[i].spi_in;
+	assert_int_equal(ike_rekey_child(pr.b.ike, pr.now, spi), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_CHILD_DOWN, NULL)->spi_in, spi);
+	assert_int_equal(ike_rekey_ike(pr.b.ike, pr.now,
+	    last_ev(&pr.b, IKE_EV_IKE_UP, NULL)->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_DOWN), 1);
+	/* and the rekeyed SA carries a new CHILD SA */
+	assert_int_equal(ike_initiate(pr.b.ike, pr.now, &pr.b.ep, &pr.a.ep,
+	    &pr.b.child[i].ts_local, &pr.b.child[i].ts_remote), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 3);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct pair pr;
+	struct ike_dgram d;
+	uint8_t junk[100];
+
+	pair_init(&pr);
+	pair_start(&pr);
+	memset(junk, 0x41, sizeof(junk));
+	ike_input(pr.b.ike, pr.now, &pr.a.ep, &pr.b.ep, junk, sizeof(junk));
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_parse, 1);
+	/* port 4500 without the non-ESP marker is ESP, not ours */
+	pr.b.ep.port = IKE_NATT_PORT;
+	assert_int_equal(ike_input(pr.b.ike, pr.now, &pr.a.ep, &pr.b.ep, junk,
+	    sizeof(junk)), -1);
+	pr.b.ep.port = IKE_PORT;
+	/* a tampered IKE_AUTH is dropped, the exchange then retransmits */
+	{
+		struct ike_ts l = ts5(&pr.a.ep.addr, 6, 1), r = ts5(&pr.b.ep.addr, 6, 2);
+
+		assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep,
+		    &pr.b.ep, &l, &r), 0);
+	}
+	assert_true(ike_output(pr.a.ike, &d));
+	ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	assert_true(ike_output(pr.b.ike, &d));
+	ike_input(pr.a.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	assert_true(ike_output(pr.a.ike, &d));	/* IKE_AUTH */
+	d.data[d.len - 1] ^= 1;
+	ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_integrity, 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 0);
+	pr.now += 1000;
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gcm_ecp256),
+		cmocka_unit_test(test_cbc_sha1_modp2048),
+		cmocka_unit_test(test_wrong_psk),
+		cmocka_unit_test(test_no_proposal),
+		cmocka_unit_test(test_child_no_proposal),
+		cmocka_unit_test(test_invalid_ke),
+		cmocka_unit_test(test_cookie),
+		cmocka_unit_test(test_retransmit),
+		cmocka_unit_test(test_retransmit_response_lost),
+		cmocka_unit_test(test_give_up),
+		cmocka_unit_test(test_nat_t),
+		cmocka_unit_test(test_narrowing),
+		cmocka_unit_test(test_create_rekey_delete),
+		cmocka_unit_test(test_responder_rekeys),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
