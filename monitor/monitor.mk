@@ -8,3 +8,10 @@ DAEMON_LIBS += libmonitor.a
 check_PROGRAMS += tests/integration/monitor-run
 tests_integration_monitor_run_SOURCES = tests/integration/monitor-run.c
 tests_integration_monitor_run_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
+
+EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py
+MONITOR_IT = tests/integration/monitor_tcp.sh
+EXTRA_DIST += $(MONITOR_IT)
+if NETNS_TESTS
+TESTS += $(MONITOR_IT)
+endif

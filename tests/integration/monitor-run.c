@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,6 +96,22 @@ event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 	return 0;
 }
 
+/* The status (first line: the tracer's pid) into path, atomically. */
+static int
+write_ready(const char *path, const struct strbuf *sb)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fputs(sb->buf != NULL ? sb->buf : "", f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,9 +165,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 	monitor_render_status(m, &sb);	/* waits for the initial scan */
-	strbuf_free(&sb);
-	if (ready != NULL)
-		close(open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	if (ready != NULL && write_ready(ready, &sb) < 0) {
+		monitor_stop(m);
+		return 1;
+	}
+	strbuf_reset(&sb);
 	while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
 		monitor_render_status(m, &sb);
 		fputs(sb.buf != NULL ? sb.buf : "", stderr);
