@@ -49,7 +49,8 @@ report(struct proc *p, enum sock_op op, int fd, struct sockent *s,
 	if (s != NULL) {
 		s->reported = true;
 		s->local = ev.local;
-		s->peer = ev.peer;
+		if (peer != NULL)
+			s->peer = ev.peer;
 	}
 	return 0;
 }

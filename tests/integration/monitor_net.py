@@ -8,7 +8,8 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py udp-client ADDR PORT       send, receive, close
   monitor_net.py fork-client ADDR PORT N    N children each connect
   monitor_net.py thread-client ADDR PORT N  N threads each connect
-  monitor_net.py slow-client ADDR PORT      connect, then wait for stdin
+  monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
+  monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
 """
 import os
 import socket
@@ -21,7 +22,8 @@ def family(addr):
 
 
 def say(*words):
-    print(*words, flush=True)
+    # one write(2) per line: forked children share the output's offset
+    os.write(1, (' '.join(map(str, words)) + '\n').encode())
 
 
 def tcp_server(addr, port, n=1):
@@ -112,6 +114,16 @@ def slow_client(addr, port):
     say('client', os.getpid(), lport)
 
 
+def try_connect(addr, port):
+    c = socket.socket(family(addr), socket.SOCK_STREAM)
+    try:
+        c.connect((addr, port))
+        say('ok', os.getpid())
+    except OSError as e:
+        say('errno', e.errno, os.getpid())
+    c.close()
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 1
@@ -127,6 +139,8 @@ def main():
         fork_client(addr, port, n)
     elif cmd == 'thread-client':
         thread_client(addr, port, n)
+    elif cmd == 'try-connect':
+        try_connect(addr, port)
     elif cmd == 'slow-client':
         slow_client(addr, port)
     else:
