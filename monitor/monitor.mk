@@ -11,7 +11,8 @@ tests_integration_monitor_run_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
 
 EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py
 MONITOR_IT = tests/integration/monitor_tcp.sh tests/integration/monitor_udp.sh \
-	tests/integration/monitor_procs.sh
+	tests/integration/monitor_procs.sh tests/integration/monitor_ftp.sh \
+	tests/integration/monitor_kill.sh
 EXTRA_DIST += $(MONITOR_IT)
 if NETNS_TESTS
 TESTS += $(MONITOR_IT)

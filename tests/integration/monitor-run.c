@@ -2,8 +2,11 @@
  * writes one line per socket event; optionally fails the events of a port
  * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status.
  *
- *   monitor-run [-o LOG] [-R READYFILE] [-d PORT] [-m MOUNT]... [-M FS]...
- *               PROGRAM...
+ *   monitor-run [-o LOG] [-R READYFILE] [-d PORT] [-s PORT] [-m MOUNT]...
+ *               [-M FS]... PROGRAM...
+ *
+ * -d PORT fails events naming PORT with EACCES; -s PORT makes the hook
+ * take a second for events towards PORT.
  *
  * PROGRAM is a basename or an absolute path. -m marks the mount holding
  * MOUNT, -M every mount of the file system holding FS (tests mark only
@@ -28,7 +31,7 @@
 #include "monitor/monitor.h"
 
 static char **progs;
-static int nprogs, deny_port = -1;
+static int nprogs, deny_port = -1, slow_port = -1;
 static FILE *out;
 
 static bool
@@ -89,6 +92,8 @@ event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 	    ev->op == SOCK_LISTEN || ev->op == SOCK_RECV ? "-" :
 	    addr(&ev->peer, p, sizeof(p)), ev->exe, deny ? " denied" : "");
 	fflush(out);
+	if (slow_port >= 0 && ev->op != SOCK_CLOSE && port(&ev->peer) == slow_port)
+		sleep(1);	/* the program waits in its seccomp stop */
 	if (deny) {
 		snprintf(why, whylen, "port %d denied by test", deny_port);
 		return -EACCES;
@@ -129,7 +134,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	while ((c = getopt(argc, argv, "o:R:d:m:M:")) != -1) {
+	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1) {
 		switch (c) {
 		case 'o':
 			if ((out = fopen(optarg, "a")) == NULL) {
@@ -143,12 +148,15 @@ main(int argc, char **argv)
 		case 'd':
 			deny_port = atoi(optarg);
 			break;
+		case 's':
+			slow_port = atoi(optarg);
+			break;
 		case 'm':
 		case 'M':
 			break;	/* after start */
 		default:
 			fprintf(stderr, "usage: monitor-run [-o log] [-R ready] "
-			    "[-d port] [-m mount] [-M fs] program...\n");
+			    "[-d port] [-s port] [-m mount] [-M fs] program...\n");
 			return 2;
 		}
 	}
@@ -159,7 +167,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt(argc, argv, "o:R:d:m:M:")) != -1)
+	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1)
 		if ((c == 'm' || c == 'M') && monitor_mark(m, optarg, c == 'M') < 0) {
 			monitor_stop(m);
 			return 1;

@@ -10,6 +10,9 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py thread-client ADDR PORT N  N threads each connect
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
+  monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
+  monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
+  monitor_net.py ftp-client ADDR PORT FILE  ftplib: fetch FILE (passive)
 """
 import os
 import socket
@@ -124,9 +127,47 @@ def try_connect(addr, port):
     c.close()
 
 
+def ftp_server(addr, port, dport, root):
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import FTPServer
+    import logging
+    logging.disable(logging.CRITICAL)
+    auth = DummyAuthorizer()
+    auth.add_anonymous(root)
+    handler = FTPHandler
+    handler.authorizer = auth
+    handler.passive_ports = [dport]
+    server = FTPServer((addr, port), handler)
+    say('listening', os.getpid())
+    server.serve_forever(timeout=1)
+
+
+def ftp_client(addr, port, name):
+    import ftplib
+    ftp = ftplib.FTP()
+    ftp.connect(addr, port, timeout=10)
+    cport = ftp.sock.getsockname()[1]
+    ftp.login()
+    ftp.voidcmd('TYPE I')
+    conn = ftp.transfercmd('RETR ' + name)
+    dport = conn.getsockname()[1]
+    data = b''
+    while True:
+        chunk = conn.recv(8192)
+        if not chunk:
+            break
+        data += chunk
+    conn.close()
+    ftp.voidresp()
+    ftp.quit()
+    ftp.close()
+    say('client', os.getpid(), cport, dport, len(data))
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    n = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 1
     if cmd == 'tcp-server':
         tcp_server(addr, port, n)
     elif cmd == 'tcp-client':
@@ -141,6 +182,13 @@ def main():
         thread_client(addr, port, n)
     elif cmd == 'try-connect':
         try_connect(addr, port)
+    elif cmd == 'exec-client':
+        exe = sys.argv[4]
+        os.execv(exe, [exe, __file__, 'tcp-client', sys.argv[2], sys.argv[3]])
+    elif cmd == 'ftp-server':
+        ftp_server(addr, port, n, sys.argv[5])
+    elif cmd == 'ftp-client':
+        ftp_client(addr, port, sys.argv[4])
     elif cmd == 'slow-client':
         slow_client(addr, port)
     else:
