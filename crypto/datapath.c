@@ -24,13 +24,15 @@ struct datapath {
 	struct ipaddr		 local;
 	struct esp_sa		*out;
 	struct sockaddr_storage	 peer;
+	dp_route_fn		 route;
+	void			*route_arg;
 	dp_ike_fn		 ike;
 	void			*ike_arg;
 	struct dp_stats		 st;
 	uint8_t			 buf[DP_BATCH][BUFLEN];
 	struct mmsghdr		 msg[DP_BATCH];
 	struct iovec		 iov[DP_BATCH];
-	struct sockaddr_storage	 from[DP_BATCH];
+	struct sockaddr_storage	 from[DP_BATCH];	/* senders, or destinations */
 };
 
 struct datapath *
@@ -62,6 +64,13 @@ dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 	dp->out = out;
 	if (peer != NULL)
 		dp->peer = *peer;
+}
+
+void
+dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg)
+{
+	dp->route = fn;
+	dp->route_arg = arg;
 }
 
 void
@@ -106,6 +115,7 @@ send_batch(struct datapath *dp, int n)
 int
 dp_tun_input(struct datapath *dp)
 {
+	struct esp_sa *sa;
 	uint8_t *esp;
 	size_t esplen;
 	ssize_t len;
@@ -121,17 +131,22 @@ dp_tun_input(struct datapath *dp)
 		}
 		dp->st.tun_rx++;
 		handled++;
-		if (dp->out == NULL) {
+		if (dp->route != NULL)
+			sa = dp->route(dp->buf[i] + HEAD, (size_t)len,
+			    &dp->from[n], dp->route_arg);
+		else if ((sa = dp->out) != NULL)
+			dp->from[n] = dp->peer;
+		if (sa == NULL) {
 			dp->st.no_sa++;
 			continue;
 		}
-		if (esp_ip_encap(dp->out, dp->buf[i] + HEAD, (size_t)len,
+		if (esp_ip_encap(sa, dp->buf[i] + HEAD, (size_t)len,
 		    BUFLEN - HEAD - (size_t)len, &esp, &esplen, NULL) != 0)
 			continue;	/* counted in the SA */
 		dp->iov[n] = (struct iovec){ esp, esplen };
 		memset(&dp->msg[n], 0, sizeof(dp->msg[n]));
-		dp->msg[n].msg_hdr.msg_name = &dp->peer;
-		dp->msg[n].msg_hdr.msg_namelen = sslen(&dp->peer);
+		dp->msg[n].msg_hdr.msg_name = &dp->from[n];
+		dp->msg[n].msg_hdr.msg_namelen = sslen(&dp->from[n]);
 		dp->msg[n].msg_hdr.msg_iov = &dp->iov[n];
 		dp->msg[n].msg_hdr.msg_iovlen = 1;
 		n++;

@@ -3,8 +3,10 @@
  * demultiplexed (ESP, IKE, NAT keepalive), decapsulated and written to the
  * TUN device. UDP is read and written in batches (recvmmsg, sendmmsg).
  *
- * One peer and one outbound SA at a time in this version; inbound SAs are
- * found by SPI in an esp_sadb. The caller owns the fds, SAs and table. */
+ * The outbound SA of a packet comes from a router callback (the daemon's
+ * SPD lookup) or, without one, from a single default SA and peer; inbound
+ * SAs are found by SPI in an esp_sadb. The caller owns the fds, SAs and
+ * table. */
 #ifndef IPSECFS_DATAPATH_H
 #define IPSECFS_DATAPATH_H
 
@@ -47,6 +49,13 @@ void		 dp_free(struct datapath *dp);
  * then counted as no_sa). */
 void		 dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 		    const struct sockaddr_storage *peer);
+/* Picks the outbound SA for an IP packet read from the TUN device and
+ * fills *peer (address and UDP port). NULL: no SA (counted as no_sa; this
+ * is where the daemon starts an IKE negotiation, as an XFRM ACQUIRE
+ * would). Replaces the default SA of dp_set_outbound(). */
+typedef struct esp_sa *(*dp_route_fn)(const uint8_t *ip, size_t len,
+    struct sockaddr_storage *peer, void *arg);
+void		 dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg);
 void		 dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg);
 const struct dp_stats *dp_stats(const struct datapath *dp);
 

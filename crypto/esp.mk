@@ -52,3 +52,11 @@ EXTRA_DIST += tests/integration/esp_tunnel.sh tests/integration/esp_inject.py
 if NETNS_TESTS
 TESTS += tests/integration/esp_tunnel.sh
 endif
+BENCH_SH += tests/bench/bench_esp_tunnel.sh
+EXTRA_DIST += tests/bench/bench_esp_tunnel.sh
+
+check_PROGRAMS += test_esp_datapath
+TESTS += test_esp_datapath
+test_esp_datapath_SOURCES = tests/unit/test_esp_datapath.c
+test_esp_datapath_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_esp_datapath_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
