@@ -1,7 +1,7 @@
 #!/bin/sh
 # The user-space ESP datapath between two namespaces: esp_tunnel_tool on
 # each side with two static SAs, TUN devices joined by ESP-in-UDP on port
-# 4500. Ping and a TCP transfer must pass; the veth must carry only
+# 4500 (and by raw ESP, IP protocol 50, at the end). Ping and a TCP transfer must pass; the veth must carry only
 # ESP-in-UDP (no plaintext); replayed, forged, unknown-SPI and truncated
 # datagrams must be counted drops and a NAT keepalive ignored.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -144,5 +144,22 @@ check "aes256-sha256: TCP transfer" tcp_transfer
 stop
 start null-sha1 20
 check "null-sha1: ping" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -q "$TB"
+stop
+
+# 4. raw ESP (IP protocol 50), no UDP: the veth carries only protocol 50
+start aes128gcm16 20 --raw
+ip netns exec "$A" tcpdump -i "v$TAG-a" -U -s 2048 -w "$DIR/raw.pcap" ip \
+	2>"$DIR/tcpdump2.err" &
+TCPDUMP=$!
+at_exit "kill $TCPDUMP 2>/dev/null"
+wait_for 5 grep -q "listening on" "$DIR/tcpdump2.err" || fail "tcpdump did not start"
+check "raw ESP: ping" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -q "$TB"
+check "raw ESP: TCP transfer" tcp_transfer
+kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null
+expect_eq "raw ESP: no IPv4 packet other than ESP on the veth" \
+	"$(tcpdump -r "$DIR/raw.pcap" -nn 'ip and not ip proto 50' 2>/dev/null | wc -l)" 0
+refresh B
+[ "$(stat "$DIR/B.stats" raw_rx)" -gt 100 ] || fail "raw ESP: too few packets"
+pass "raw ESP: B received $(stat "$DIR/B.stats" raw_rx) packets"
 stop
 exit 0

@@ -40,7 +40,7 @@ sa(uint32_t spi, bool inbound)
 {
 	struct esp_sa_conf c = { .spi = spi, .encr = ENCR_AES_GCM_16,
 	    .keybits = 128, .ekey = key, .ekeylen = 20,
-	    .mode = ESP_MODE_TUNNEL, .esn = true };
+	    .mode = ESP_MODE_TUNNEL, .esn = true, .udp_encap = true };
 	char err[128];
 	struct esp_sa *s = esp_sa_new(&c, inbound, 0, NULL, NULL, err,
 	    sizeof(err));
