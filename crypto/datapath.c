@@ -26,6 +26,8 @@ struct datapath {
 	struct sockaddr_storage	 peer;
 	dp_route_fn		 route;
 	void			*route_arg;
+	dp_accept_fn		 accept;
+	void			*accept_arg;
 	dp_ike_fn		 ike;
 	void			*ike_arg;
 	struct dp_stats		 st;
@@ -79,6 +81,13 @@ dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg)
 {
 	dp->route = fn;
 	dp->route_arg = arg;
+}
+
+void
+dp_set_inbound_check(struct datapath *dp, dp_accept_fn fn, void *arg)
+{
+	dp->accept = fn;
+	dp->accept_arg = arg;
 }
 
 void
@@ -211,6 +220,10 @@ esp_input(struct datapath *dp, uint8_t *p, size_t len,
 		dp->st.dummies++;
 	if (rc != 0)
 		return;
+	if (dp->accept != NULL && !dp->accept(sa, ip, iplen, dp->accept_arg)) {
+		dp->st.policy++;
+		return;
+	}
 	if (tun_write(dp->tun, dp->tun_flags, ip, iplen) != 0)
 		dp->st.errors++;
 	else

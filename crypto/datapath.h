@@ -12,6 +12,7 @@
 #ifndef IPSECFS_DATAPATH_H
 #define IPSECFS_DATAPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -33,6 +34,7 @@ struct dp_stats {
 	uint64_t	invalid;	/* datagrams too short for anything */
 	uint64_t	no_sa;		/* TUN packets with no outbound SA */
 	uint64_t	dummies;	/* next header 59 */
+	uint64_t	policy;		/* decapsulated packets the SA may not carry */
 	uint64_t	errors;		/* failed reads and writes */
 };
 
@@ -59,6 +61,13 @@ void		 dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 typedef struct esp_sa *(*dp_route_fn)(const uint8_t *ip, size_t len,
     struct sockaddr_storage *peer, void *arg);
 void		 dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg);
+/* Says whether sa may carry the decapsulated packet ip (its traffic
+ * selectors, RFC 4301 §5.2); refused packets are counted as policy drops.
+ * Without one every authenticated packet is accepted. */
+typedef bool (*dp_accept_fn)(const struct esp_sa *sa, const uint8_t *ip,
+    size_t len, void *arg);
+void		 dp_set_inbound_check(struct datapath *dp, dp_accept_fn fn,
+		    void *arg);
 void		 dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg);
 const struct dp_stats *dp_stats(const struct datapath *dp);
 

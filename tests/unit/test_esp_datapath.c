@@ -188,6 +188,38 @@ test_batches(void **state)
 	end_free(&b);
 }
 
+/* B takes nothing whose inner destination ends in 66 */
+static bool
+accept_fn(const struct esp_sa *s, const uint8_t *ip, size_t len, void *arg)
+{
+	return len >= 20 && ip[19] != 66;
+}
+
+static void
+test_inbound_check(void **state)
+{
+	struct end a, b;
+	uint8_t pkt[200], got[300];
+
+	end_init(&a, 0xa, 0xb, 0);
+	end_init(&b, 0xb, 0xa, 0);
+	dp_set_outbound(a.dp, a.out, &b.addr);
+	dp_set_inbound_check(b.dp, accept_fn, NULL);
+	make_ip(pkt, 200, 3);
+	pkt[19] = 66;
+	assert_int_equal(write(a.tun[1], pkt, 200), 200);
+	make_ip(pkt, 200, 4);
+	pkt[19] = 67;
+	assert_int_equal(write(a.tun[1], pkt, 200), 200);
+	pump(&a, &b, 2);
+	assert_int_equal(dp_stats(b.dp)->policy, 1);
+	assert_int_equal(dp_stats(b.dp)->tun_tx, 1);
+	assert_int_equal(read(b.tun[1], got, sizeof(got)), 200);
+	assert_int_equal(got[19], 67);
+	end_free(&a);
+	end_free(&b);
+}
+
 static const uint8_t *ike_msg;
 static size_t ike_len;
 
@@ -268,6 +300,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_demux),
+		cmocka_unit_test(test_inbound_check),
 		cmocka_unit_test(test_vnet_hdr),
 	};
 
