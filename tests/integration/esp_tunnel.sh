@@ -16,6 +16,9 @@ DIR=$(mktemp -d)
 at_exit "rm -rf $DIR"
 TA=10.201.$NET.1
 TB=10.201.$NET.2
+TB6=fd01:$NET::2
+OUTER_A=$A_ADDR
+OUTER_B=$B_ADDR
 
 hexkey() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
@@ -35,14 +38,15 @@ start() {
 	kab=$(hexkey "$len"); kba=$(hexkey "$len")
 	for side in A B; do
 		if [ $side = A ]; then
-			ns=$A me=$A_ADDR peer=$B_ADDR tun=$TA o=a1 i=b1 ko=$kab ki=$kba
+			ns=$A me=$OUTER_A peer=$OUTER_B tun=$TA o=a1 i=b1 ko=$kab ki=$kba
 		else
-			ns=$B me=$B_ADDR peer=$A_ADDR tun=$TB o=b1 i=a1 ko=$kba ki=$kab
+			ns=$B me=$OUTER_B peer=$OUTER_A tun=$TB o=b1 i=a1 ko=$kba ki=$kab
 		fi
 		dev=et$TAG$side
 		ip -n "$ns" link del "$dev" 2>/dev/null
 		ip -n "$ns" tuntap add dev "$dev" mode tun
 		ip -n "$ns" addr add "$tun/24" dev "$dev"
+		ip -n "$ns" addr add "fd01:$NET::${tun##*.}/64" dev "$dev" nodad
 		ip -n "$ns" link set "$dev" mtu 1400 up
 		rm -f "$DIR/$side.stats"
 		ip netns exec "$ns" "$TOOL" --tun "$dev" --local "$me" \
@@ -159,5 +163,14 @@ expect_eq "raw ESP: no IPv4 packet other than ESP on the veth" \
 refresh B
 [ "$(stat "$DIR/B.stats" raw_rx)" -gt 100 ] || fail "raw ESP: too few packets"
 pass "raw ESP: B received $(stat "$DIR/B.stats" raw_rx) packets"
+stop
+
+# 5. IPv6 outside (ESP-in-UDP over the veth's IPv6 addresses), IPv4 and
+# IPv6 inside
+OUTER_A=$A_ADDR6 OUTER_B=$B_ADDR6
+start chacha20poly1305 36 --esn
+check "IPv6 outer: ping over IPv4 inside" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -q "$TB"
+check "IPv6 outer: ping over IPv6 inside" ip netns exec "$A" ping -6 -c 2 -i 0.2 -W 2 -q "$TB6"
+check "IPv6 outer: TCP transfer" tcp_transfer
 stop
 exit 0
