@@ -1,7 +1,7 @@
 # crypto/: ESP (RFC 4303), the per-SA cipher state, anti-replay and the
 # user-space datapath. See docs/esp.md.
 noinst_LIBRARIES += libesp.a
-libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h \
+libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/aesni_gcm.c crypto/aesni_gcm.h crypto/replay.c crypto/replay.h \
 	crypto/esp.c crypto/esp.h crypto/esp_sadb.c crypto/esp_sadb.h \
 	crypto/esp_ip.c crypto/esp_ip.h crypto/tun.c crypto/tun.h \
 	crypto/datapath.c crypto/datapath.h
