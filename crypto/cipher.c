@@ -9,6 +9,7 @@
 
 #include <tomcrypt.h>
 
+#include "crypto/aesni_gcm.h"
 #include "crypto/cipher.h"
 #include "engine/proposal.h"
 
@@ -24,6 +25,7 @@ struct hmac_pre {
 struct cipher {
 	/* gcm first: the GHASH tables like alignment */
 	gcm_state		 gcm;
+	struct aesni_gcm	*ni;		/* AES-GCM on AES-NI, when the CPU has it */
 	chacha20poly1305_state	 chacha;	/* keyed template, copied per packet */
 	symmetric_CBC		 cbc;
 	chacha_state		 ivgen;		/* CBC IVs */
@@ -154,6 +156,8 @@ setup_encr(struct cipher *c, uint16_t encr, uint16_t keybits,
 		c->kind = K_GCM;
 		memcpy(c->salt, key + klen, CIPHER_SALT_LEN);
 		snprintf(c->name, sizeof(c->name), "AES_GCM_16_%u", keybits);
+		if ((c->ni = aesni_gcm_new(key, klen)) != NULL)
+			return 0;
 		return gcm_init(&c->gcm, aes_idx, key, (int)klen) == CRYPT_OK ?
 		    0 : -1;
 	case ENCR_CHACHA20_POLY1305:
@@ -235,6 +239,7 @@ cipher_free(struct cipher *c)
 {
 	if (c == NULL)
 		return;
+	aesni_gcm_free(c->ni);
 	zeromem(c, sizeof(*c));
 	free(c);
 }
@@ -320,6 +325,11 @@ aead_run(struct cipher *c, const struct cipher_aad *aad, const uint8_t *iv,
 	int rc;
 
 	nonce(c, iv, n);
+	if (c->ni != NULL) {
+		aesni_gcm_run(c->ni, n, aad->a, aad->alen, aad->b, aad->blen,
+		    data, len, dir == LTC_ENCRYPT, tag);
+		return 0;
+	}
 	if (c->kind == K_GCM) {
 		if (gcm_reset(&c->gcm) != CRYPT_OK ||
 		    gcm_add_iv(&c->gcm, n, sizeof(n)) != CRYPT_OK ||

@@ -19,18 +19,23 @@
 #define CAP	(BUFLEN - HEAD - ESP_TAILROOM)
 
 struct datapath {
-	int			 tun, tun_flags, udp;
+	int			 tun, tun_flags, udp, esp;
 	struct esp_sadb		*in;
 	struct ipaddr		 local;
 	struct esp_sa		*out;
 	struct sockaddr_storage	 peer;
+	dp_route_fn		 route;
+	void			*route_arg;
+	dp_accept_fn		 accept;
+	void			*accept_arg;
 	dp_ike_fn		 ike;
 	void			*ike_arg;
 	struct dp_stats		 st;
 	uint8_t			 buf[DP_BATCH][BUFLEN];
 	struct mmsghdr		 msg[DP_BATCH];
+	struct mmsghdr		 rmsg[DP_BATCH];	/* raw ESP out */
 	struct iovec		 iov[DP_BATCH];
-	struct sockaddr_storage	 from[DP_BATCH];
+	struct sockaddr_storage	 from[DP_BATCH];	/* senders, or destinations */
 };
 
 struct datapath *
@@ -44,6 +49,7 @@ dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
 	dp->tun = tun;
 	dp->tun_flags = tun_flags;
 	dp->udp = udp;
+	dp->esp = -1;
 	dp->in = in;
 	dp->local = *local;
 	return dp;
@@ -62,6 +68,26 @@ dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 	dp->out = out;
 	if (peer != NULL)
 		dp->peer = *peer;
+}
+
+void
+dp_set_raw_esp(struct datapath *dp, int fd)
+{
+	dp->esp = fd;
+}
+
+void
+dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg)
+{
+	dp->route = fn;
+	dp->route_arg = arg;
+}
+
+void
+dp_set_inbound_check(struct datapath *dp, dp_accept_fn fn, void *arg)
+{
+	dp->accept = fn;
+	dp->accept_arg = arg;
 }
 
 void
@@ -84,14 +110,15 @@ sslen(const struct sockaddr_storage *ss)
 	    sizeof(struct sockaddr_in6);
 }
 
-/* Sends msg[0..n) and counts; what the socket refuses is lost (counted). */
+/* Sends m[0..n) on fd and counts; what the socket refuses is lost
+ * (counted). */
 static void
-send_batch(struct datapath *dp, int n)
+send_batch(struct datapath *dp, int fd, struct mmsghdr *m, int n)
 {
 	int done = 0, r;
 
 	while (done < n) {
-		r = sendmmsg(dp->udp, dp->msg + done, n - done, 0);
+		r = fd < 0 ? -1 : sendmmsg(fd, m + done, n - done, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -103,13 +130,44 @@ send_batch(struct datapath *dp, int n)
 	}
 }
 
+static void
+set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* Queues the ESP packet of buffer k for sa's socket. */
+static void
+queue(struct datapath *dp, struct esp_sa *sa, int k, uint8_t *esp,
+    size_t len, int *nu, int *nr)
+{
+	struct mmsghdr *m;
+
+	if (esp_sa_udp_encap(sa)) {
+		m = &dp->msg[(*nu)++];
+	} else {
+		m = &dp->rmsg[(*nr)++];
+		set_port(&dp->from[k], 0);	/* raw: port means protocol */
+	}
+	dp->iov[k] = (struct iovec){ esp, len };
+	memset(m, 0, sizeof(*m));
+	m->msg_hdr.msg_name = &dp->from[k];
+	m->msg_hdr.msg_namelen = sslen(&dp->from[k]);
+	m->msg_hdr.msg_iov = &dp->iov[k];
+	m->msg_hdr.msg_iovlen = 1;
+}
+
 int
 dp_tun_input(struct datapath *dp)
 {
+	struct esp_sa *sa;
 	uint8_t *esp;
 	size_t esplen;
 	ssize_t len;
-	int i, n = 0, handled = 0;
+	int i, nu = 0, nr = 0, handled = 0;
 
 	for (i = 0; i < DP_BATCH; i++) {
 		len = tun_read(dp->tun, dp->tun_flags, dp->buf[i] + HEAD, CAP);
@@ -121,29 +179,30 @@ dp_tun_input(struct datapath *dp)
 		}
 		dp->st.tun_rx++;
 		handled++;
-		if (dp->out == NULL) {
+		if (dp->route != NULL)
+			sa = dp->route(dp->buf[i] + HEAD, (size_t)len,
+			    &dp->from[i], dp->route_arg);
+		else if ((sa = dp->out) != NULL)
+			dp->from[i] = dp->peer;
+		if (sa == NULL) {
 			dp->st.no_sa++;
 			continue;
 		}
-		if (esp_ip_encap(dp->out, dp->buf[i] + HEAD, (size_t)len,
+		if (esp_ip_encap(sa, dp->buf[i] + HEAD, (size_t)len,
 		    BUFLEN - HEAD - (size_t)len, &esp, &esplen, NULL) != 0)
 			continue;	/* counted in the SA */
-		dp->iov[n] = (struct iovec){ esp, esplen };
-		memset(&dp->msg[n], 0, sizeof(dp->msg[n]));
-		dp->msg[n].msg_hdr.msg_name = &dp->peer;
-		dp->msg[n].msg_hdr.msg_namelen = sslen(&dp->peer);
-		dp->msg[n].msg_hdr.msg_iov = &dp->iov[n];
-		dp->msg[n].msg_hdr.msg_iovlen = 1;
-		n++;
+		queue(dp, sa, i, esp, esplen, &nu, &nr);
 	}
-	if (n > 0)
-		send_batch(dp, n);
+	if (nu > 0)
+		send_batch(dp, dp->udp, dp->msg, nu);
+	if (nr > 0)
+		send_batch(dp, dp->esp, dp->rmsg, nr);
 	return handled;
 }
 
 static void
 esp_input(struct datapath *dp, uint8_t *p, size_t len,
-    const struct sockaddr_storage *from)
+    const struct sockaddr_storage *from, bool udp)
 {
 	struct ipaddr src;
 	struct esp_sa *sa;
@@ -155,12 +214,16 @@ esp_input(struct datapath *dp, uint8_t *p, size_t len,
 		return;
 	if (ipaddr_from_sockaddr(&src, &port, (const struct sockaddr *)from) != 0)
 		src = dp->local;
-	rc = esp_ip_decap(sa, p, len, &src, &dp->local, true, &ip, &iplen,
+	rc = esp_ip_decap(sa, p, len, &src, &dp->local, udp, &ip, &iplen,
 	    NULL);
 	if (rc == 1)
 		dp->st.dummies++;
 	if (rc != 0)
 		return;
+	if (dp->accept != NULL && !dp->accept(sa, ip, iplen, dp->accept_arg)) {
+		dp->st.policy++;
+		return;
+	}
 	if (tun_write(dp->tun, dp->tun_flags, ip, iplen) != 0)
 		dp->st.errors++;
 	else
@@ -191,13 +254,14 @@ udp_one(struct datapath *dp, int i)
 		dp->st.invalid++;
 		break;
 	case ESP_UDP_ESP:
-		esp_input(dp, p, len, &dp->from[i]);
+		esp_input(dp, p, len, &dp->from[i], true);
 		break;
 	}
 }
 
-int
-dp_udp_input(struct datapath *dp)
+/* recvmmsg into the buffers; the count, 0 when nothing is there. */
+static int
+receive(struct datapath *dp, int fd)
 {
 	int i, n;
 
@@ -209,16 +273,63 @@ dp_udp_input(struct datapath *dp)
 		dp->msg[i].msg_hdr.msg_iov = &dp->iov[i];
 		dp->msg[i].msg_hdr.msg_iovlen = 1;
 	}
-	n = recvmmsg(dp->udp, dp->msg, DP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, dp->msg, DP_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
 		dp->st.errors++;
-		return -1;
 	}
+	return n;
+}
+
+int
+dp_udp_input(struct datapath *dp)
+{
+	int i, n = receive(dp, dp->udp);
+
 	for (i = 0; i < n; i++)
 		udp_one(dp, i);
 	return n;
+}
+
+/* A raw IPv4 socket hands over the IP header too; IPv6 does not. */
+int
+dp_esp_input(struct datapath *dp)
+{
+	int i, n = receive(dp, dp->esp);
+	size_t len, hl;
+	uint8_t *p;
+
+	for (i = 0; i < n; i++) {
+		p = dp->buf[i] + HEAD;
+		len = dp->msg[i].msg_len;
+		dp->st.raw_rx++;
+		hl = 0;
+		if (dp->from[i].ss_family == AF_INET)
+			hl = len >= 20 ? (size_t)(p[0] & 0x0f) * 4 : len + 1;
+		if (hl > len || (dp->msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+			dp->st.invalid++;
+			continue;
+		}
+		esp_input(dp, p + hl, len - hl, &dp->from[i], false);
+	}
+	return n;
+}
+
+int
+dp_esp_socket(int family, char *err, size_t errlen)
+{
+	int fd, size = 4 << 20;
+
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ESP);
+	if (fd < 0) {
+		snprintf(err, errlen, "raw ESP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return fd;
 }
 
 int

@@ -1,13 +1,18 @@
-/* The user-space ESP datapath: IP packets from a TUN device go out as
- * ESP-in-UDP (RFC 3948) to the peer; what arrives on the UDP socket is
- * demultiplexed (ESP, IKE, NAT keepalive), decapsulated and written to the
- * TUN device. UDP is read and written in batches (recvmmsg, sendmmsg).
+/* The user-space ESP datapath: IP packets from a TUN device go out as ESP
+ * to the peer, in UDP (RFC 3948) when the SA says so, else as IP protocol
+ * 50 on a raw socket; what arrives on the UDP socket is demultiplexed
+ * (ESP, IKE, NAT keepalive), what arrives on the raw socket is ESP; both
+ * are decapsulated and written to the TUN device. Sockets are read and
+ * written in batches (recvmmsg, sendmmsg).
  *
- * One peer and one outbound SA at a time in this version; inbound SAs are
- * found by SPI in an esp_sadb. The caller owns the fds, SAs and table. */
+ * The outbound SA of a packet comes from a router callback (the daemon's
+ * SPD lookup) or, without one, from a single default SA and peer; inbound
+ * SAs are found by SPI in an esp_sadb. The caller owns the fds, SAs and
+ * table. */
 #ifndef IPSECFS_DATAPATH_H
 #define IPSECFS_DATAPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -22,12 +27,14 @@ struct dp_stats {
 	uint64_t	tun_rx;		/* packets read from the TUN device */
 	uint64_t	tun_tx;		/* decapsulated packets written to it */
 	uint64_t	udp_rx;		/* datagrams received */
-	uint64_t	udp_tx;		/* ESP packets sent */
+	uint64_t	udp_tx;		/* ESP packets sent (UDP or raw) */
+	uint64_t	raw_rx;		/* ESP packets from the raw socket */
 	uint64_t	keepalives;	/* NAT keepalives ignored */
 	uint64_t	ike;		/* non-ESP-marker datagrams passed on */
 	uint64_t	invalid;	/* datagrams too short for anything */
 	uint64_t	no_sa;		/* TUN packets with no outbound SA */
 	uint64_t	dummies;	/* next header 59 */
+	uint64_t	policy;		/* decapsulated packets the SA may not carry */
 	uint64_t	errors;		/* failed reads and writes */
 };
 
@@ -47,15 +54,36 @@ void		 dp_free(struct datapath *dp);
  * then counted as no_sa). */
 void		 dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 		    const struct sockaddr_storage *peer);
+/* Picks the outbound SA for an IP packet read from the TUN device and
+ * fills *peer (address and UDP port). NULL: no SA (counted as no_sa; this
+ * is where the daemon starts an IKE negotiation, as an XFRM ACQUIRE
+ * would). Replaces the default SA of dp_set_outbound(). */
+typedef struct esp_sa *(*dp_route_fn)(const uint8_t *ip, size_t len,
+    struct sockaddr_storage *peer, void *arg);
+void		 dp_set_router(struct datapath *dp, dp_route_fn fn, void *arg);
+/* Says whether sa may carry the decapsulated packet ip (its traffic
+ * selectors, RFC 4301 §5.2); refused packets are counted as policy drops.
+ * Without one every authenticated packet is accepted. */
+typedef bool (*dp_accept_fn)(const struct esp_sa *sa, const uint8_t *ip,
+    size_t len, void *arg);
+void		 dp_set_inbound_check(struct datapath *dp, dp_accept_fn fn,
+		    void *arg);
 void		 dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg);
 const struct dp_stats *dp_stats(const struct datapath *dp);
+
+/* Sends and receives ESP that is not UDP-encapsulated on fd, from
+ * dp_esp_socket() (-1: none; packets of such SAs are then errors). */
+void		 dp_set_raw_esp(struct datapath *dp, int fd);
 
 /* Moves what is ready now, at most DP_BATCH packets each way: call when
  * the TUN fd or the UDP fd is readable. Return packets handled, or -1 on
  * a failure of the fd itself. */
 int		 dp_tun_input(struct datapath *dp);
 int		 dp_udp_input(struct datapath *dp);
+int		 dp_esp_input(struct datapath *dp);
 
+/* A non-blocking raw IP socket for protocol 50 (ESP) of this family. */
+int		 dp_esp_socket(int family, char *err, size_t errlen);
 /* A non-blocking UDP socket bound to addr:port, with large buffers. */
 int		 dp_udp_socket(const struct ipaddr *addr, int port, char *err,
 		    size_t errlen);

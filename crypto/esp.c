@@ -13,6 +13,7 @@ struct esp_sa {
 	uint32_t		 spi;
 	bool			 inbound;
 	bool			 esn;
+	bool			 udp_encap;
 	enum esp_mode		 mode;
 	uint64_t		 seq;		/* outbound: last sent */
 	struct replay		 replay;	/* inbound */
@@ -89,6 +90,7 @@ esp_sa_new(const struct esp_sa_conf *conf, bool inbound, uint64_t now,
 	sa->spi = conf->spi;
 	sa->inbound = inbound;
 	sa->esn = conf->esn;
+	sa->udp_encap = conf->udp_encap;
 	sa->mode = conf->mode;
 	sa->soft = conf->soft;
 	sa->hard = conf->hard;
@@ -109,6 +111,7 @@ esp_sa_free(struct esp_sa *sa)
 
 uint32_t esp_sa_spi(const struct esp_sa *sa) { return sa->spi; }
 enum esp_mode esp_sa_mode(const struct esp_sa *sa) { return sa->mode; }
+bool esp_sa_udp_encap(const struct esp_sa *sa) { return sa->udp_encap; }
 bool esp_sa_dead(const struct esp_sa *sa) { return sa->dead; }
 const struct esp_stats *esp_sa_stats(const struct esp_sa *sa) { return &sa->st; }
 const char *esp_sa_cipher_name(const struct esp_sa *sa) { return cipher_name(sa->c); }

@@ -63,6 +63,7 @@ struct esp_sa_conf {
 	const uint8_t		*akey;
 	size_t			 akeylen;
 	bool			 esn;
+	bool			 udp_encap;	/* RFC 3948 ESP-in-UDP, else IP protocol 50 */
 	enum esp_mode		 mode;
 	uint32_t		 replay_window;	/* inbound; 0: 1024 */
 	struct esp_lifetime	 soft, hard;
@@ -90,6 +91,7 @@ void	esp_sa_free(struct esp_sa *sa);
 
 uint32_t		 esp_sa_spi(const struct esp_sa *sa);
 enum esp_mode		 esp_sa_mode(const struct esp_sa *sa);
+bool			 esp_sa_udp_encap(const struct esp_sa *sa);
 bool			 esp_sa_dead(const struct esp_sa *sa);	/* hard-expired */
 const struct esp_stats	*esp_sa_stats(const struct esp_sa *sa);
 const char		*esp_sa_cipher_name(const struct esp_sa *sa);

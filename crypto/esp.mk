@@ -1,7 +1,7 @@
 # crypto/: ESP (RFC 4303), the per-SA cipher state, anti-replay and the
 # user-space datapath. See docs/esp.md.
 noinst_LIBRARIES += libesp.a
-libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/replay.c crypto/replay.h \
+libesp_a_SOURCES = crypto/cipher.c crypto/cipher.h crypto/aesni_gcm.c crypto/aesni_gcm.h crypto/replay.c crypto/replay.h \
 	crypto/esp.c crypto/esp.h crypto/esp_sadb.c crypto/esp_sadb.h \
 	crypto/esp_ip.c crypto/esp_ip.h crypto/tun.c crypto/tun.h \
 	crypto/datapath.c crypto/datapath.h
@@ -52,3 +52,11 @@ EXTRA_DIST += tests/integration/esp_tunnel.sh tests/integration/esp_inject.py
 if NETNS_TESTS
 TESTS += tests/integration/esp_tunnel.sh
 endif
+BENCH_SH += tests/bench/bench_esp_tunnel.sh
+EXTRA_DIST += tests/bench/bench_esp_tunnel.sh
+
+check_PROGRAMS += test_esp_datapath
+TESTS += test_esp_datapath
+test_esp_datapath_SOURCES = tests/unit/test_esp_datapath.c
+test_esp_datapath_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_esp_datapath_LDADD = libesp.a libcore.a $(EXT_LIBS) $(TEST_LIBS)

@@ -53,20 +53,28 @@ fail(struct esp_sa *sa, enum esp_drop d, enum esp_drop *why)
 	return -1;
 }
 
-/* Where the transport payload starts and its protocol; -1 when this
- * packet cannot go in transport mode. */
+/* Where the transport payload starts and ends and its protocol; -1 when
+ * this packet cannot go in transport mode. */
 static int
-transport_split(const uint8_t *ip, size_t len, size_t *hl, uint8_t *proto)
+transport_split(const uint8_t *ip, size_t *len, size_t *hl, uint8_t *proto)
 {
-	if (len >= 20 && ip[0] >> 4 == 4) {
+	size_t total;
+
+	if (*len >= 20 && ip[0] >> 4 == 4) {
 		*hl = (size_t)(ip[0] & 0x0f) * 4;
-		if (*hl < 20 || *hl > len ||
+		total = (size_t)ip[2] << 8 | ip[3];
+		if (*hl < 20 || total < *hl || total > *len ||
 		    ((ip[6] & 0x3f) | ip[7]) != 0)	/* MF or offset */
 			return -1;
+		*len = total;
 		*proto = ip[9];
 		return 0;
 	}
-	if (len >= 40 && ip[0] >> 4 == 6) {
+	if (*len >= 40 && ip[0] >> 4 == 6) {
+		total = 40 + ((size_t)ip[4] << 8 | ip[5]);
+		if (total > *len)
+			return -1;
+		*len = total;
 		*hl = 40;
 		*proto = ip[6];
 		/* hop-by-hop, routing, fragment, destination options */
@@ -92,7 +100,7 @@ esp_ip_encap(struct esp_sa *sa, uint8_t *ip, size_t len, size_t tailroom,
 			nh = ESP_NH_IPV6;
 		else
 			return fail(sa, ESP_DROP_INNER, why);
-	} else if (transport_split(ip, len, &hl, &nh) != 0) {
+	} else if (transport_split(ip, &len, &hl, &nh) != 0) {
 		return fail(sa, ESP_DROP_INNER, why);
 	}
 	payload = ip + hl;

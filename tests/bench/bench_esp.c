@@ -239,8 +239,8 @@ modes(uint8_t (*pkts)[BUFLEN])
 	    "tun dec", "tra enc", "tra dec");
 	for (i = 0; i < NSIZES; i++) {
 		len = sizes[i];
-		fill_ip(hdr, sizeof(hdr));
 		fill_ip(buf + 64, len);
+		memcpy(hdr, buf + 64, sizeof(hdr));
 		for (m = 0; m < 2; m++) {
 			enum esp_mode mode = m ? ESP_MODE_TRANSPORT :
 			    ESP_MODE_TUNNEL;

@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ipaddr src, dst;
 	struct esp_sa *sa;
 	enum esp_drop why = ESP_DROP_MAX;
-	uint8_t *buf, *ip;
+	uint8_t *buf, *ip, *sealed = NULL;
 	size_t len, iplen, i;
 	uint64_t drops = 0;
 	int rc;
@@ -25,14 +25,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 70000)
 		return 0;
 	len = size - 1;
-	if (esp_udp_classify(data + 1, len) != ESP_UDP_ESP)
-		return 0;
-	if ((sa = fuzz_esp_sa(data[0], true)) == NULL)
-		abort();
+	if (FUZZ_ESP_SEAL(data[0])) {
+		if ((sealed = malloc(len + 64)) == NULL)
+			abort();
+		len = fuzz_esp_seal(data[0], data + 1, len, sealed);
+	}
 	/* exactly len bytes after the headroom, so ASan sees overreads */
 	if ((buf = malloc(ESP_IP_HEADROOM + len)) == NULL)
 		abort();
-	memcpy(buf + ESP_IP_HEADROOM, data + 1, len);
+	memcpy(buf + ESP_IP_HEADROOM, sealed ? sealed : data + 1, len);
+	free(sealed);
+	if (esp_udp_classify(buf + ESP_IP_HEADROOM, len) != ESP_UDP_ESP) {
+		free(buf);
+		return 0;
+	}
+	if ((sa = fuzz_esp_sa(data[0], true)) == NULL)
+		abort();
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	src.family = dst.family = FUZZ_ESP_V6(data[0]) ? AF_INET6 : AF_INET;
@@ -46,6 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == -1 && (drops != 1 || why >= ESP_DROP_MAX))
 		abort();	/* every drop is counted once, with a reason */
 	if (rc == 0 && (ip < buf || ip + iplen > buf + ESP_IP_HEADROOM + len))
+		abort();
+	if (FUZZ_ESP_SEAL(data[0]) && why == ESP_DROP_AUTH)
 		abort();
 	free(buf);
 	esp_sa_free(sa);

@@ -55,12 +55,37 @@ make_ip(uint8_t *p, size_t len, bool v6)
 	return len;
 }
 
+/* An ESP plaintext: the payload of the mode (IP packet or UDP datagram),
+ * padding 1, 2, ... to 16 bytes, pad length, next header. */
+static size_t
+seal_body(uint8_t sel, uint8_t *b, size_t len)
+{
+	size_t hl = FUZZ_ESP_V6(sel) ? 40 : 20, n, pad, i;
+	uint8_t nh = FUZZ_ESP_V6(sel) ? 41 : 4;
+
+	make_ip(b, len, FUZZ_ESP_V6(sel));
+	n = len;
+	if (!FUZZ_ESP_TUNNEL(sel)) {
+		memmove(b, b + hl, len - hl);
+		n = len - hl;
+		nh = 17;
+	}
+	pad = (16 - (n + 2) % 16) % 16;
+	for (i = 0; i < pad; i++)
+		b[n + i] = (uint8_t)(i + 1);
+	b[n + pad] = (uint8_t)pad;
+	b[n + pad + 1] = nh;
+	return n + pad + 2;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const uint8_t sels[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
 	    0x06, 0x10, 0x12, 0x13, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26,
 	    0x30, 0x33, 0x60, 0x62, 0x80, 0x82, 0xc3, 0xe6, 0xf0 };
+	static const uint8_t seal_sels[] = { 0x08, 0x0b, 0x28, 0x2b, 0x2e,
+	    0x6a, 0x98, 0xb9, 0xc8 };
 	uint8_t buf[2048], *esp;
 	size_t i, esplen, len;
 	struct esp_sa *sa;
@@ -80,6 +105,10 @@ main(int argc, char **argv)
 		write_seed(argv[1], n++, sels[i], esp, esplen);
 		esp_sa_free(sa);
 	}
+	/* FUZZ_ESP_SEAL seeds: plaintext bodies with a proper trailer */
+	for (i = 0; i < sizeof(seal_sels); i++)
+		write_seed(argv[1], n++, seal_sels[i], buf,
+		    seal_body(seal_sels[i], buf, 40 + 24 * i));
 	write_seed(argv[1], n++, 0, (const uint8_t *)"\xff", 1);
 	write_seed(argv[1], n++, 0, (const uint8_t *)"\0\0\0\0ike", 7);
 	return 0;

@@ -4,7 +4,9 @@
  *
  *   esp_tunnel_tool --tun NAME --local ADDR --peer ADDR --alg ALG
  *       --spi-out HEX --spi-in HEX --key-out HEX --key-in HEX
- *       [--port N] [--esn] [--transport] [--vnet-hdr] [--stats FILE]
+ *       [--port N] [--raw] [--esn] [--transport] [--vnet-hdr] [--stats FILE]
+ *
+ * --raw sends ESP as IP protocol 50 instead of in UDP (RFC 3948).
  *
  * ALG: aes128gcm16 aes256gcm16 chacha20poly1305 aes128-sha1 aes256-sha256
  * null-sha1 null-sha256. Runs until SIGTERM or SIGINT; SIGUSR1 (and the
@@ -48,7 +50,7 @@ struct opts {
 	uint32_t	 spi_out, spi_in;
 	uint8_t		 key_out[80], key_in[80];
 	size_t		 key_out_len, key_in_len;
-	bool		 esn, transport, vnet;
+	bool		 esn, transport, vnet, raw;
 	const char	*stats;
 };
 
@@ -92,7 +94,8 @@ parse(int argc, char **argv, struct opts *o)
 		{ "spi-in", 1, NULL, 'i' }, { "key-out", 1, NULL, 'O' },
 		{ "key-in", 1, NULL, 'I' }, { "esn", 0, NULL, 'e' },
 		{ "transport", 0, NULL, 'T' }, { "vnet-hdr", 0, NULL, 'v' },
-		{ "stats", 1, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "stats", 1, NULL, 's' }, { "raw", 0, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
 	};
 	size_t i;
 	int c;
@@ -113,6 +116,7 @@ parse(int argc, char **argv, struct opts *o)
 		case 'e': o->esn = true; break;
 		case 'T': o->transport = true; break;
 		case 'v': o->vnet = true; break;
+		case 'r': o->raw = true; break;
 		case 's': o->stats = optarg; break;
 		case 'a':
 			for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
@@ -135,7 +139,8 @@ make_sa(const struct opts *o, bool inbound)
 {
 	struct esp_sa_conf c = { .encr = algs[o->alg].encr,
 	    .keybits = algs[o->alg].keybits, .integ = algs[o->alg].integ,
-	    .esn = o->esn, .mode = o->transport ? ESP_MODE_TRANSPORT :
+	    .esn = o->esn, .udp_encap = !o->raw,
+	    .mode = o->transport ? ESP_MODE_TRANSPORT :
 	    ESP_MODE_TUNNEL };
 	const uint8_t *k = inbound ? o->key_in : o->key_out;
 	size_t klen = inbound ? o->key_in_len : o->key_out_len;
@@ -170,9 +175,10 @@ write_stats(const char *path, const struct datapath *dp,
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
 	fprintf(f, "tun_rx %lu\ntun_tx %lu\nudp_rx %lu\nudp_tx %lu\n"
-	    "keepalives %lu\nike %lu\ninvalid %lu\nerrors %lu\n",
+	    "raw_rx %lu\nkeepalives %lu\nike %lu\ninvalid %lu\nerrors %lu\n",
 	    (unsigned long)s->tun_rx, (unsigned long)s->tun_tx,
 	    (unsigned long)s->udp_rx, (unsigned long)s->udp_tx,
+	    (unsigned long)s->raw_rx,
 	    (unsigned long)s->keepalives, (unsigned long)s->ike,
 	    (unsigned long)s->invalid, (unsigned long)s->errors);
 	fprintf(f, "in_packets %lu\nout_packets %lu\n",
@@ -194,20 +200,22 @@ main(int argc, char **argv)
 {
 	struct sockaddr_storage peer;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct esp_sa *in, *out;
 	struct esp_sadb *db;
 	struct datapath *dp;
 	struct opts o;
 	sigset_t set;
 	char err[160];
-	int tun, udp, sfd, flags;
+	int tun, udp, raw = -1, sfd, flags;
 
 	parse(argc, argv, &o);
 	flags = o.vnet ? TUN_VNET_HDR : 0;
 	if ((tun = tun_open(o.tun, flags, err, sizeof(err))) < 0)
 		die("%s", err);
 	if ((udp = dp_udp_socket(&o.local, o.port, err, sizeof(err))) < 0)
+		die("%s", err);
+	if (o.raw && (raw = dp_esp_socket(o.local.family, err, sizeof(err))) < 0)
 		die("%s", err);
 	in = make_sa(&o, true);
 	out = make_sa(&o, false);
@@ -217,6 +225,7 @@ main(int argc, char **argv)
 		die("%s", "out of memory");
 	ipaddr_to_sockaddr(&o.peer, o.port, &peer);
 	dp_set_outbound(dp, out, &peer);
+	dp_set_raw_esp(dp, raw);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -228,14 +237,17 @@ main(int argc, char **argv)
 	pfd[0] = (struct pollfd){ .fd = tun, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = udp, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = raw, .events = POLLIN };
 	write_stats(o.stats, dp, in, out, db);
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+		if (poll(pfd, raw < 0 ? 3 : 4, -1) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		if (pfd[0].revents & POLLIN)
 			dp_tun_input(dp);
 		if (pfd[1].revents & POLLIN)
 			dp_udp_input(dp);
+		if (raw >= 0 && (pfd[3].revents & POLLIN))
+			dp_esp_input(dp);
 		if (!(pfd[2].revents & POLLIN) ||
 		    read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -248,6 +260,8 @@ main(int argc, char **argv)
 	esp_sadb_free(db);	/* frees in */
 	close(tun);
 	close(udp);
+	if (raw >= 0)
+		close(raw);
 	close(sfd);
 	return 0;
 }
