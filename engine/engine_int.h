@@ -91,6 +91,12 @@ struct engine {
 	uint64_t		 next_expiry;	/* ms, 0: none */
 };
 
+/* A socket and the entries it is to have. */
+struct change {
+	struct sock	*s;
+	struct spd_vec	 next;	/* the socket's new entries (taken on success) */
+};
+
 uint64_t now_ms(void);
 
 /* sockets.c */
@@ -106,12 +112,16 @@ uint64_t socks_next_expiry(struct engine *e);
 void socks_expire(struct engine *e, uint64_t now);
 int sock_event(struct engine *e, const struct sock_event *ev, char *why,
     size_t whylen);
+/* Pieces of sock_event() that burst.c shares. */
+int event_check(const struct sock_event *ev);
+int update(struct engine *e, struct sock *s, const struct sock_event *ev);
+size_t dependents(struct engine *e, const struct sock *l, struct change **out);
+void emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
+    const struct counters *before, int rc);
+int sock_events(struct engine *e, const struct sock_event *evs, size_t n,
+    int *results);
 
 /* reconcile.c: sockets' new entries into the kernel, all or nothing. */
-struct change {
-	struct sock	*s;
-	struct spd_vec	 next;	/* the socket's new entries (taken on success) */
-};
 int apply(struct engine *e, struct change *ch, size_t n);
 /* Reads the kernel's owned entries and makes them what the sockets want. */
 int reconcile_full(struct engine *e);

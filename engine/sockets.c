@@ -309,7 +309,7 @@ proto_str(int proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "other";
 }
 
-static void
+void
 emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
     const struct counters *before, int rc)
 {
@@ -340,7 +340,7 @@ emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
 }
 
 /* Sockets whose translation depends on listener l (its accepted ones). */
-static size_t
+size_t
 dependents(struct engine *e, const struct sock *l, struct change **out)
 {
 	struct sock *s;
@@ -389,8 +389,33 @@ close_sock(struct engine *e, struct sock *s)
 	return rc;
 }
 
+/* Checks what can be checked of ev before it touches any state. */
+int
+event_check(const struct sock_event *ev)
+{
+	struct ipaddr a;
+	int port;
+
+	if ((unsigned)ev->op > SOCK_CLOSE)
+		return -EINVAL;
+	if (ev->op == SOCK_CLOSE)
+		return 0;
+	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
+	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP))
+		return -EAFNOSUPPORT;
+	if (event_addr(&ev->local, &a, &port) != 0)
+		return -EAFNOSUPPORT;
+	if (port == 0)
+		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	if ((ev->op == SOCK_ACCEPT || ev->op == SOCK_CONNECT ||
+	    (ev->op == SOCK_SEND && ev->proto == IPPROTO_UDP)) &&
+	    event_addr(&ev->peer, &a, &port) != 0)
+		return -EDESTADDRREQ;
+	return 0;
+}
+
 /* Updates s from ev. 1 when its entries may change, 0 when not, -errno. */
-static int
+int
 update(struct engine *e, struct sock *s, const struct sock_event *ev)
 {
 	struct ipaddr a;
@@ -451,8 +476,13 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 	bool created = false, translated = false;
 	int rc;
 
-	if ((unsigned)ev->op <= SOCK_CLOSE)
-		e->c.events[ev->op]++;
+	if ((rc = event_check(ev)) != 0) {
+		e->c.dropped++;
+		snprintf(why, whylen, "%s: bad event: %s", sock_op_name(ev->op),
+		    strerror(-rc));
+		return rc;
+	}
+	e->c.events[ev->op]++;
 	if (ev->op == SOCK_CLOSE) {
 		if (s == NULL)
 			return 0;
@@ -461,12 +491,6 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_unlink(e, s);
 		sock_free(s);
 		return rc;
-	}
-	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
-	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP)) {
-		e->c.dropped++;
-		snprintf(why, whylen, "not a TCP or UDP socket of IPv4 or IPv6");
-		return -EAFNOSUPPORT;
 	}
 	if (s == NULL) {
 		if ((s = sock_add(e, ev)) == NULL)

@@ -23,6 +23,11 @@
  *                               events of EXE and read spd and status,
  *                               while the engine's thread runs; the owned
  *                               entry count must come back to what it was
+ *   burst connect|close N EXE [bad]
+ *                               N events of EXE in one engine_socket_events
+ *                               call (with bad: the middle one is not
+ *                               TCP/UDP); prints failures and the netlink
+ *                               batches it took
  *   check-datapath              status's kernel_esp agrees with whether
  *                               `ip xfrm state add ... proto esp` works
  *   sh COMMAND                  run a shell command here
@@ -404,6 +409,65 @@ cmd_stress(char **f, int n)
 	return failed == 0 && count_owned() == before ? 0 : -1;
 }
 
+static unsigned long long
+batches(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long n = 0;
+	char *p;
+
+	engine_render_status(eng, &sb);
+	if (sb.buf != NULL && (p = strstr(sb.buf, "netlink_batches=")) != NULL)
+		n = strtoull(p + strlen("netlink_batches="), NULL, 10);
+	strbuf_free(&sb);
+	return n;
+}
+
+static int
+cmd_burst(char **f, int n)
+{
+	struct sock_event *evs;
+	int *res, i, count, failed, want;
+	unsigned long long b0;
+	bool bad;
+
+	if (n < 4 || (count = atoi(f[2])) < 1 || count > 100000)
+		return die("burst connect|close N EXE [bad]");
+	bad = n > 4 && strcmp(f[4], "bad") == 0;
+	evs = calloc(count, sizeof(*evs));
+	res = calloc(count, sizeof(*res));
+	if (evs == NULL || res == NULL)
+		return die("out of memory");
+	for (i = 0; i < count; i++) {
+		struct sock_event *ev = &evs[i];
+		struct sockaddr_in *l = (struct sockaddr_in *)&ev->local;
+		struct sockaddr_in *r = (struct sockaddr_in *)&ev->peer;
+
+		ev->op = strcmp(f[1], "close") == 0 ? SOCK_CLOSE : SOCK_CONNECT;
+		ev->sock_id = 2000000 + i;
+		ev->pid = 7000;
+		ev->fd = i;
+		ev->exe = f[3];
+		ev->family = AF_INET;
+		ev->proto = bad && i == count / 2 ? IPPROTO_SCTP : IPPROTO_TCP;
+		l->sin_family = r->sin_family = AF_INET;
+		l->sin_addr.s_addr = htonl(0xc0a86500);
+		l->sin_port = htons(10000 + i);
+		r->sin_addr.s_addr = htonl(0xac1e0000 + i);
+		r->sin_port = htons(21);
+	}
+	b0 = batches();
+	failed = engine_socket_events(eng, evs, count, res);
+	for (i = 0, want = 0; i < count; i++)
+		want += res[i] != 0;
+	printf("burst events=%d failed=%d batches=%llu\n", count, failed,
+	    batches() - b0);
+	fflush(stdout);
+	free(evs);
+	free(res);
+	return want == failed ? 0 : -1;
+}
+
 static int
 cmd_check_datapath(void)
 {
@@ -482,6 +546,8 @@ run(char **f, int n)
 		return cmd_inject(f, n, f[0][0] == 'i');
 	else if (strcmp(f[0], "stress") == 0)
 		return cmd_stress(f, n);
+	else if (strcmp(f[0], "burst") == 0)
+		return cmd_burst(f, n);
 	else if (strcmp(f[0], "check-datapath") == 0)
 		return cmd_check_datapath();
 	else if (strcmp(f[0], "restart") == 0) {

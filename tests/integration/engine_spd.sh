@@ -106,6 +106,15 @@ status
 events
 # FUSE threads, the monitor and the TTL thread at once
 stress 4 300 /usr/bin/ftp
+# a burst of events: one netlink round trip; a bad event in a burst
+# fails alone
+burst connect 100 /usr/bin/ftp
+wait-entries 202 1
+burst close 100 /usr/bin/ftp
+wait-entries 2 1
+burst connect 100 /usr/bin/ftp bad
+wait-entries 200 1
+burst close 100 /usr/bin/ftp
 check-datapath
 # leave entries behind, as a crash would
 event listen 50 /usr/sbin/vsftpd tcp 2.2.2.2:21
@@ -197,6 +206,8 @@ check "ACQUIRE from the owned entry" \
 check "a block entry stops a plain socket" grep -qx 'send Operation not permitted' "$D/out"
 check "a bypassed socket still sends" grep -qx 'send ok' "$D/out"
 check "concurrent callers leave the SPD consistent" grep -q '^stress failed=0 owned_before=2 owned_after=2$' "$D/out"
+check "a burst of 100 connects is one netlink batch" grep -q '^burst events=100 failed=0 batches=1$' "$D/out"
+check "a bad event in a burst fails alone" grep -q '^burst events=100 failed=1 batches=1$' "$D/out"
 check "status counts the expiry" grep -q 'expired_udp=2 ' "$D/out"
 check "events show translations" grep -q ' sock op=connect app=ftp pid=1001 fd=4 sock=1 proto=tcp local=1.1.1.1:2222 peer=2.2.2.2:21 entries=2 added=2 ' "$D/out"
 check "integrity-only: the template allows only NULL encryption" \
