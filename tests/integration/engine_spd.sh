@@ -94,6 +94,17 @@ spd
 event close 20 /usr/bin/udp-cli udp 1.1.1.1:5678
 event close 30 /usr/bin/udp-srv udp 2.2.2.2:2345
 sh ip xfrm policy > $D/fig5-closed
+# IPv6 and dual stack: sshd on [::]:22, ssh to a blocked v6 host and to
+# a v4 host through IPv4-mapped addresses
+policy ssh $P/dual-stack.policy
+event listen 70 /usr/sbin/sshd tcp [::]:22
+event connect 71 /usr/bin/ssh tcp [fd00:2::1]:40000 [2001:db8::20]:22
+event connect 72 /usr/bin/ssh tcp [::ffff:10.0.0.1]:40001 [::ffff:10.0.0.2]:22
+sh ip xfrm policy > $D/v6
+event close 70 /usr/sbin/sshd tcp [::]:22
+event close 71 /usr/bin/ssh tcp [fd00:2::1]:40000
+event close 72 /usr/bin/ssh tcp [::ffff:10.0.0.1]:40001
+sh ip xfrm policy > $D/v6-closed
 # ACQUIRE from an owned protect entry, on real traffic
 event send 40 /usr/bin/udp-cli udp $A_ADDR:40000 $B_ADDR:9
 acquire $A_ADDR:40000 $B_ADDR:9 5
@@ -195,6 +206,33 @@ expect_eq "a refused policy load changes nothing" \
 check "the refused load is counted" grep -q '^policy=set sockets=1 entries=3 events=[0-9]* errors=1 loads=1$' "$D/out"
 expect_eq "Figure 5: all closed, foreign entries untouched" \
     "$(norm "$D/fig5-closed")" "$FOREIGN"
+
+ESP6_REQ='tmpl src :: dst :: proto esp reqid 0 mode transport'
+expect_eq "IPv6 and dual stack" "$(norm "$D/v6")" "$(sort <<EOF2
+$FOREIGN
+src 0.0.0.0/0 dst 192.0.2.1/32 proto tcp sport 22 dir out action block priority 100001
+src 192.0.2.1/32 dst 0.0.0.0/0 proto tcp dport 22 dir in action block priority 100001
+src ::/0 dst 2001:db8::10/124 proto tcp sport 22 dir out action block priority 100005
+src 2001:db8::10/124 dst ::/0 proto tcp dport 22 dir in action block priority 100005
+src ::/0 dst 2001:db8::20/124 proto tcp sport 22 dir out action block priority 100005
+src 2001:db8::20/124 dst ::/0 proto tcp dport 22 dir in action block priority 100005
+src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp sport 22 dport 22 dir out priority 100009 $ESP_REQ
+src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp sport 22 dport 22 dir in priority 100009 $ESP_REQ
+src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp sport 22 dir out priority 100010 $ESP_REQ
+src 0.0.0.0/0 dst 0.0.0.0/0 proto tcp dport 22 dir in priority 100010 $ESP_REQ
+src ::/0 dst fd00:1::/64 proto tcp sport 22 dir out priority 100013
+src fd00:1::/64 dst ::/0 proto tcp dport 22 dir in priority 100013
+src ::/0 dst ::/0 proto tcp sport 22 dport 22 dir out priority 100017 $ESP6_REQ
+src ::/0 dst ::/0 proto tcp sport 22 dport 22 dir in priority 100017 $ESP6_REQ
+src ::/0 dst ::/0 proto tcp sport 22 dir out priority 100018 $ESP6_REQ
+src ::/0 dst ::/0 proto tcp dport 22 dir in priority 100018 $ESP6_REQ
+src fd00:2::1/128 dst 2001:db8::20/128 proto tcp sport 40000 dport 22 dir out action block priority 100000
+src 2001:db8::20/128 dst fd00:2::1/128 proto tcp sport 22 dport 40000 dir in action block priority 100000
+src 10.0.0.1/32 dst 10.0.0.2/32 proto tcp sport 40001 dport 22 dir out priority 100000 $ESP_REQ
+src 10.0.0.2/32 dst 10.0.0.1/32 proto tcp sport 22 dport 40001 dir in priority 100000 $ESP_REQ
+EOF2
+)"
+expect_eq "IPv6: all closed" "$(norm "$D/v6-closed")" "$FOREIGN"
 
 out=$(cat "$D/out")
 check "sockets lists the server socket with its entries" \
