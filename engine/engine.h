@@ -52,6 +52,10 @@ int engine_socket_events(struct engine *e, const struct sock_event *evs,
 void engine_render_spd(struct engine *e, struct strbuf *sb);
 void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);
 void engine_render_app_status(struct engine *e, const char *name, struct strbuf *sb);
+/* The sas file comes from the IKE part: it registers its renderer here
+ * (NULL: the file shows nothing); fn is called with the engine lock held. */
+void engine_set_sa_renderer(struct engine *e,
+    void (*fn)(void *arg, struct strbuf *sb), void *arg);
 void engine_render_sas(struct engine *e, struct strbuf *sb);
 void engine_render_status(struct engine *e, struct strbuf *sb);
 

@@ -34,6 +34,8 @@ struct sock {
 	struct spd_vec	 entries;	/* as translated, all owned by this sock */
 	struct sock	*hnext;		/* hash chain */
 	struct sock	*prev, *next;	/* all sockets, oldest first */
+	struct sock	*lnext;		/* listening sockets */
+	bool		 in_llist;
 };
 
 /* One kernel SPD slot (selector + direction) and the sockets wanting it. */
@@ -73,6 +75,7 @@ struct engine {
 	struct sock		**sh;
 	size_t			 nsh, nsocks;
 	struct sock		*first, *last;
+	struct sock		*listeners;	/* sockets that ever listened */
 	/* owned slots */
 	struct slot		**slh;
 	size_t			 nslh, nslots, ninstalled;
@@ -82,6 +85,8 @@ struct engine {
 	size_t			 caperrs;
 	bool			 kernel_esp;	/* probe result */
 	bool			 datapath_kernel;
+	void			(*sa_render)(void *, struct strbuf *);
+	void			*sa_render_arg;
 	struct counters		 c;
 	time_t			 started;
 	/* the loop thread */

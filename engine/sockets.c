@@ -110,6 +110,14 @@ sock_unlink(struct engine *e, struct sock *s)
 {
 	struct sock **pp;
 
+	if (s->in_llist) {
+		for (pp = &e->listeners; *pp != NULL; pp = &(*pp)->lnext) {
+			if (*pp == s) {
+				*pp = s->lnext;
+				break;
+			}
+		}
+	}
 	for (pp = &e->sh[sock_hash(s->id, e->nsh)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == s) {
@@ -296,7 +304,7 @@ find_listener(struct engine *e, const struct sock *acc)
 {
 	struct sock *s;
 
-	for (s = e->first; s != NULL; s = s->next)
+	for (s = e->listeners; s != NULL; s = s->lnext)
 		if (s->xs.listening && s->xs.proto == acc->xs.proto &&
 		    s->xs.lport == acc->xs.lport && s->app == acc->app)
 			return s->id;
@@ -432,6 +440,11 @@ update(struct engine *e, struct sock *s, const struct sock_event *ev)
 		if (ev->proto != IPPROTO_TCP)
 			return -EOPNOTSUPP;
 		s->xs.listening = true;
+		if (!s->in_llist) {
+			s->lnext = e->listeners;
+			e->listeners = s;
+			s->in_llist = true;
+		}
 		return 1;
 	case SOCK_ACCEPT:
 	case SOCK_CONNECT:
