@@ -618,6 +618,16 @@ test_find_peer(void **state)
 			    p ? p->name : "none", q[i].peer);
 	}
 	conf_free(&c);
+	/* 0.0.0.0/0 catches what nothing else holds, and only IPv4 */
+	load_ok("[peer.any]\nremote = 0.0.0.0/0\npsk = \"0123456789abcdef\"\n"
+	    "[peer.lab]\nremote = 10.1.0.0/16\npsk = \"0123456789abcdef\"\n");
+	assert_int_equal(ipaddr_parse("192.0.2.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "any");
+	assert_int_equal(ipaddr_parse("10.1.0.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "lab");
+	assert_int_equal(ipaddr_parse("::1", &a), 0);
+	assert_null(conf_find_peer(&c, &a));
+	conf_free(&c);
 }
 
 /* contrib/ipsecfs.conf changes nothing as shipped; with every '#'
