@@ -23,6 +23,16 @@ app_find(struct engine *e, const char *name)
 	return NULL;
 }
 
+/* The mode for a peer: its [peer.*] section's, else [ike]'s. */
+static bool
+peer_tunnel(const struct ipaddr *peer, void *arg)
+{
+	const struct conf *cfg = arg;
+	const struct peer_conf *pc = conf_find_peer(cfg, peer);
+
+	return (pc != NULL ? pc->ike.mode : cfg->ike.mode) == MODE_TUNNEL;
+}
+
 static void
 pick_datapath(struct engine *e)
 {
@@ -59,6 +69,8 @@ engine_new(const struct conf *cfg, struct engine **out)
 	pthread_condattr_destroy(&ca);
 	e->cfg = cfg;
 	e->xc.tunnel = cfg->ike.mode == MODE_TUNNEL;
+	e->xc.tunnel_for = peer_tunnel;
+	e->xc.arg = (void *)cfg;
 	e->started = time(NULL);
 	if ((rc = xfrm_open(&e->nl)) != 0) {
 		log_err("engine: XFRM netlink: %s", strerror(-rc));

@@ -47,6 +47,16 @@ add_entry(struct spd_vec *out, int family, int proto, int dir,
 	e.tsrc = how->tsrc;
 	e.tdst = how->tdst;
 	e.priority = how->priority;
+	/* The kernel refuses an optional tunnel template on an outbound
+	 * entry (validate_tmpl): such a flow goes out as it is, and only a
+	 * tunnel the peer starts is used inbound. See docs/engine.md. */
+	if (e.action == SPD_PROTECT && e.tunnel && e.level == LEVEL_OPTIONAL &&
+	    dir == SPD_OUT) {
+		e.action = SPD_ALLOW;
+		e.type = e.level = e.tunnel = 0;
+		memset(&e.tsrc, 0, sizeof(e.tsrc));
+		memset(&e.tdst, 0, sizeof(e.tdst));
+	}
 	/* Two networks covering the same prefix: the first (more specific
 	 * in by_specificity) one keeps the kernel's only slot. */
 	for (i = 0; i < out->n; i++)
@@ -206,7 +216,8 @@ exact_entries(const struct policy *p, const struct xsock *s,
 	rem.addr = *peer;
 	rem.len = ipaddr_bits(fam);
 	rem.port = rport;
-	if (how.action == SPD_PROTECT && c->tunnel) {
+	if (how.action == SPD_PROTECT &&
+	    (c->tunnel_for != NULL ? c->tunnel_for(peer, c->arg) : c->tunnel)) {
 		how.tunnel = 1;
 		how.tsrc = loc.addr;
 		how.tdst = *peer;
@@ -242,8 +253,9 @@ covered(const struct policy *p, const struct xsock *s,
 	int rc;
 
 	*yes = false;
-	if (listener == NULL || c->tunnel)
-		return 0;
+	if (listener == NULL || c->tunnel ||
+	    (c->tunnel_for != NULL && c->tunnel_for(&s->peer, c->arg)))
+		return 0;	/* tunnel templates need this peer's end points */
 	if ((rc = network_entries(p, listener, c, true, &lv)) != 0)
 		return rc;
 	policy_decide(p, &s->peer, s->lport, s->rport, s->proto, &d);

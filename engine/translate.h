@@ -38,7 +38,11 @@ struct xsock {
 };
 
 struct xlate_conf {
-	bool	tunnel;		/* conf mode = tunnel */
+	bool	tunnel;		/* [ike] mode = tunnel */
+	/* Per-peer mode for exact entries (a [peer.*] section may override
+	 * the mode); NULL: tunnel for every peer. */
+	bool	(*tunnel_for)(const struct ipaddr *peer, void *arg);
+	void	*arg;
 };
 
 /* Appends the entries of s under policy p to out. listener is the

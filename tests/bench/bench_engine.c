@@ -313,8 +313,7 @@ main(void)
 		return 0;
 	}
 	log_init("bench_engine", 1, 0);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.udp_ttl = 60;
+	conf_defaults(&cfg);
 	if (engine_new(&cfg, &e) != 0 || engine_start(e) != 0)
 		return 1;
 	if ((lat = calloc(NSOCK, sizeof(*lat))) == NULL)

@@ -34,7 +34,8 @@
  *   restart                     engine_stop + engine_free + engine_new
  *   quit                        stop without removing (as a crash would)
  *
- * Options: -t UDP_TTL seconds, -k keep_policies, -T tunnel mode,
+ * Options: -c CONFIG (ipsecfs.conf; default: built-in defaults),
+ * -t UDP_TTL seconds, -k keep_policies, -T tunnel mode,
  * -q quiet (no echo of commands). Exits 1 on the first failed command. */
 #include "config.h"
 
@@ -568,10 +569,18 @@ main(int argc, char **argv)
 	bool quiet = false;
 	int c, n, rc, lineno = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.udp_ttl = 60;
-	while ((c = getopt(argc, argv, "t:kTq")) != -1) {
+	char err[512];
+
+	conf_defaults(&cfg);
+	while ((c = getopt(argc, argv, "c:t:kTq")) != -1) {
 		switch (c) {
+		case 'c':
+			conf_free(&cfg);
+			if (conf_load(&cfg, optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s\n", err);
+				return 2;
+			}
+			break;
 		case 't': cfg.udp_ttl = (unsigned)atoi(optarg); break;
 		case 'k': cfg.keep_policies = true; break;
 		case 'T': cfg.ike.mode = MODE_TUNNEL; break;
@@ -616,5 +625,6 @@ main(int argc, char **argv)
 	}
 	engine_stop(eng);
 	engine_free(eng);
+	conf_free(&cfg);
 	return 0;
 }

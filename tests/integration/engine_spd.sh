@@ -273,3 +273,40 @@ check "engine with keep_policies" run_script -k "$D/script3"
 expect_eq "keep_policies kept the listener's 4 entries" "$(owned)" 4
 check "engine without keep_policies" run_script "$D/script3"
 expect_eq "clean stop removes owned entries" "$(ip -n "$A" xfrm policy > "$D/final"; norm "$D/final")" "$FOREIGN"
+
+# A [peer.*] section in tunnel mode: exact entries to that peer get a
+# tunnel template with both end points, to others transport; an accepted
+# connection from that peer gets its own (tunnel) entries.
+cat > "$D/tunnel.conf" <<'EOC'
+[peer.lab]
+remote = 2.2.0.0/16
+psk = "a long shared secret for the lab"
+mode = tunnel
+EOC
+chmod 600 "$D/tunnel.conf"
+cat > "$D/script4" <<EOS
+policy ftp $P/ftp.policy
+policy vsftpd $P/vsftpd.policy
+event connect 1 /usr/bin/ftp tcp 1.1.1.1:2222 2.2.2.2:21
+event connect 2 /usr/bin/ftp tcp 1.1.1.1:2223 3.3.3.3:21
+event listen 3 /usr/sbin/vsftpd tcp 1.1.1.1:21
+event accept 4 /usr/sbin/vsftpd tcp 1.1.1.1:21 2.2.3.9:50000
+event accept 5 /usr/sbin/vsftpd tcp 1.1.1.1:21 3.3.3.9:50000
+sh ip xfrm policy > $D/tunnel
+EOS
+check "engine with a tunnel-mode peer" run_script -c "$D/tunnel.conf" "$D/script4"
+norm "$D/tunnel" > "$D/tunnel.n"
+TUN_OUT='tmpl src 1.1.1.1 dst 2.2.2.2 proto esp reqid 0 mode tunnel'
+TUN_IN='tmpl src 2.2.2.2 dst 1.1.1.1 proto esp reqid 0 mode tunnel'
+check "tunnel template toward the tunnel peer" \
+    grep -qx "src 1.1.1.1/32 dst 2.2.2.2/32 proto tcp sport 2222 dport 21 dir out priority 100000 $TUN_OUT" "$D/tunnel.n"
+check "and back" \
+    grep -qx "src 2.2.2.2/32 dst 1.1.1.1/32 proto tcp sport 21 dport 2222 dir in priority 100000 $TUN_IN" "$D/tunnel.n"
+check "transport toward another peer" \
+    grep -qx "src 1.1.1.1/32 dst 3.3.3.3/32 proto tcp sport 2223 dport 21 dir out priority 100000 $ESP_REQ" "$D/tunnel.n"
+check "an accepted connection from the tunnel peer gets its own entries" \
+    grep -qx "src 2.2.3.9/32 dst 1.1.1.1/32 proto tcp sport 50000 dport 21 dir in priority 100000 tmpl src 2.2.3.9 dst 1.1.1.1 proto esp reqid 0 mode tunnel level use" "$D/tunnel.n"
+check "optional tunnel outbound is written as allow (the kernel refuses it)" \
+    grep -qx "src 1.1.1.1/32 dst 2.2.3.9/32 proto tcp sport 21 dport 50000 dir out priority 100000" "$D/tunnel.n"
+check "one from another peer is covered by the listener" \
+    sh -c "! grep -q 3.3.3.9 '$D/tunnel.n'"

@@ -262,6 +262,13 @@ test_tunnel(void **state)
 	    "dir=out src=1.1.1.1/32:4000 dst=9.9.9.9/32:443 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n"
 	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:4000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n");
 	policy_free(p);
+	/* optional: the kernel takes no optional tunnel template outbound */
+	p = parse(vsftpd_text);
+	s.lport = 21;
+	expect(p, &s, NULL, &tun,
+	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow priority=100000\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n");
+	policy_free(p);
 }
 
 static const char mixed_text[] =
