@@ -278,6 +278,8 @@ expect_eq "clean stop removes owned entries" "$(ip -n "$A" xfrm policy > "$D/fin
 # tunnel template with both end points, to others transport; an accepted
 # connection from that peer gets its own (tunnel) entries.
 cat > "$D/tunnel.conf" <<'EOC'
+[daemon]
+datapath = kernel
 [peer.lab]
 remote = 2.2.0.0/16
 psk = "a long shared secret for the lab"
@@ -293,6 +295,7 @@ event listen 3 /usr/sbin/vsftpd tcp 1.1.1.1:21
 event accept 4 /usr/sbin/vsftpd tcp 1.1.1.1:21 2.2.3.9:50000
 event accept 5 /usr/sbin/vsftpd tcp 1.1.1.1:21 3.3.3.9:50000
 sh ip xfrm policy > $D/tunnel
+status
 EOS
 check "engine with a tunnel-mode peer" run_script -c "$D/tunnel.conf" "$D/script4"
 norm "$D/tunnel" > "$D/tunnel.n"
@@ -308,5 +311,7 @@ check "an accepted connection from the tunnel peer gets its own entries" \
     grep -qx "src 2.2.3.9/32 dst 1.1.1.1/32 proto tcp sport 50000 dport 21 dir in priority 100000 tmpl src 2.2.3.9 dst 1.1.1.1 proto esp reqid 0 mode tunnel level use" "$D/tunnel.n"
 check "optional tunnel outbound is written as allow (the kernel refuses it)" \
     grep -qx "src 1.1.1.1/32 dst 2.2.3.9/32 proto tcp sport 21 dport 50000 dir out priority 100000" "$D/tunnel.n"
+check "datapath = kernel forces the kernel datapath" \
+    grep -q '^datapath=kernel kernel_esp=' "$D/out"
 check "one from another peer is covered by the listener" \
     sh -c "! grep -q 3.3.3.9 '$D/tunnel.n'"
