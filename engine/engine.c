@@ -126,6 +126,7 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
+	loop_stop(e);		/* in case engine_stop was not called */
 	for (s = e->first; s != NULL; s = ns) {
 		ns = s->next;
 		sock_free(s);
