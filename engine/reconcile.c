@@ -439,6 +439,7 @@ apply(struct engine *e, struct change *ch, size_t n)
 	struct undolog u = { 0 };
 	struct op *ops = NULL;
 	size_t nops = 0, cap = 0, i;
+	bool unknown = false;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < n; i++)
@@ -453,6 +454,7 @@ apply(struct engine *e, struct change *ch, size_t n)
 		rc = xfrm_commit(e->nl, e->errs);
 		if (rc != 0) {
 			e->c.failed_ops += rc > 0 ? (uint64_t)rc : nops;
+			unknown = rc < 0;	/* no answer: the kernel's state is unsure */
 			kernel_undo(e, ops, nops, rc);
 			rc = first_error(e, nops, rc);
 		}
@@ -462,6 +464,8 @@ apply(struct engine *e, struct change *ch, size_t n)
 	if (rc != 0) {
 		undo_owners(&u);
 		untouch(e, false);
+		if (unknown)
+			(void)reconcile_full(e);
 	} else {
 		count_ops(e, ops, nops);
 		untouch(e, true);

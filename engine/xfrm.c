@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "engine/xfrm.h"
@@ -34,6 +35,7 @@ xfrm_open(struct xfrm_nl **out)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct xfrm_nl *x;
+	struct timeval tmo = { .tv_sec = 5 };	/* the kernel answers at once */
 	int one = 1, rcv = RCVBUF;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -50,6 +52,7 @@ xfrm_open(struct xfrm_nl **out)
 	if (setsockopt(x->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	(void)setsockopt(x->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	x->seq = (uint32_t)getpid() << 8;
 	*out = x;
 	return 0;
