@@ -326,3 +326,16 @@ engine_socket_events(struct engine *e, const struct sock_event *evs,
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }
+
+int
+engine_reconcile(struct engine *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	rc = reconcile_full(e);
+	pthread_mutex_unlock(&e->lock);
+	events_emit("engine reconcile entries=%zu%s%s", e->ninstalled,
+	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
+	return rc;
+}

@@ -48,6 +48,12 @@ int engine_socket_event(struct engine *e, const struct sock_event *ev,
 int engine_socket_events(struct engine *e, const struct sock_event *evs,
     size_t n, int *results);
 
+/* Reads the kernel's owned SPD entries and makes them exactly what the
+ * live sockets want: adds what is missing, removes what is stale, fixes
+ * what differs (e.g. after someone removed or added a tagged entry by
+ * hand). Returns 0 or -errno. */
+int engine_reconcile(struct engine *e);
+
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);
 void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);

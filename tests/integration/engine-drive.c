@@ -28,6 +28,7 @@
  *                               call (with bad: the middle one is not
  *                               TCP/UDP); prints failures and the netlink
  *                               batches it took
+ *   reconcile                   engine_reconcile
  *   check-datapath              status's kernel_esp agrees with whether
  *                               `ip xfrm state add ... proto esp` works
  *   sh COMMAND                  run a shell command here
@@ -547,6 +548,8 @@ run(char **f, int n)
 		return cmd_inject(f, n, f[0][0] == 'i');
 	else if (strcmp(f[0], "stress") == 0)
 		return cmd_stress(f, n);
+	else if (strcmp(f[0], "reconcile") == 0)
+		return engine_reconcile(eng);
 	else if (strcmp(f[0], "burst") == 0)
 		return cmd_burst(f, n);
 	else if (strcmp(f[0], "check-datapath") == 0)

@@ -65,6 +65,16 @@ event close 11 /usr/sbin/vsftpd tcp 2.2.2.2:21
 event close 10 /usr/sbin/vsftpd tcp 2.2.2.2:21
 event close 1 /usr/bin/ftp tcp 1.1.1.1:2222
 sh ip xfrm policy > $D/fig4-closed
+# the kernel and the engine disagree (a tagged entry removed and a stale
+# one added behind its back); a reconcile puts it right
+event listen 14 /usr/sbin/vsftpd tcp 2.2.2.2:21
+sh ip xfrm policy > $D/drift-want
+uninject in 2.2.2.0/24 0 2.2.2.2/32 21 tcp
+inject out 2.2.2.2/32 99 9.9.9.0/24 0 tcp
+spd
+reconcile
+sh ip xfrm policy > $D/drift-fixed
+event close 14 /usr/sbin/vsftpd tcp 2.2.2.2:21
 # Figure 5
 event send 20 /usr/bin/udp-cli udp 1.1.1.1:5678 2.2.2.2:2345
 event recv 30 /usr/bin/udp-srv udp 2.2.2.2:2345
@@ -175,6 +185,10 @@ EOF2
 )"
 expect_eq "Figure 4: all closed, foreign entries untouched" \
     "$(norm "$D/fig4-closed")" "$FOREIGN"
+expect_eq "reconcile restores the kernel's SPD" \
+    "$(norm "$D/drift-fixed")" "$(norm "$D/drift-want")"
+check "spd shows the stale entry as nobody's" \
+    grep -q '^dir=out src=2.2.2.2/32:99 dst=9.9.9.0/24:any proto=tcp action=allow priority=100001 app=- sock=-$' "$D/out"
 
 FIG5_IN=$(cat <<EOF2
 src 1.1.1.0/24 dst 1.1.1.1/32 proto udp dport 5678 dir in priority 100001
