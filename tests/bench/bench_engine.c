@@ -383,5 +383,6 @@ main(void)
 	    "than 2 x ip xfrm policy add, %.2fx faster than 2 x libnl-xfrm add\n",
 	    p50, 2 * (ip / NIP) / p50, 2 * (nl / NBASE) / p50);
 	free(lat);
+	conf_free(&cfg);
 	return 0;
 }
