@@ -124,6 +124,11 @@ policy blocker $D/blocker.policy
 event send 41 /usr/bin/blocker udp $A_ADDR:40001 $B_ADDR:9
 bypass-check $A_ADDR:40001 $B_ADDR:9
 bypass-check $A_ADDR:40001 $B_ADDR:9 bypass
+sh ip xfrm policy > $D/blocker-on
+# without its policy the blocker's socket has no entries
+unpolicy blocker
+sh ip xfrm policy > $D/blocker-off
+bypass-check $A_ADDR:40001 $B_ADDR:9
 status
 events
 # FUSE threads, the monitor and the TTL thread at once
@@ -131,11 +136,11 @@ stress 4 300 /usr/bin/ftp
 # a burst of events: one netlink round trip; a bad event in a burst
 # fails alone
 burst connect 100 /usr/bin/ftp
-wait-entries 201 1
+wait-entries 200 1
 burst close 100 /usr/bin/ftp
-wait-entries 1 1
+wait-entries 0 1
 burst connect 100 /usr/bin/ftp bad
-wait-entries 199 1
+wait-entries 198 1
 burst close 100 /usr/bin/ftp
 check-datapath
 # leave entries behind, as a crash would
@@ -258,7 +263,10 @@ check "ACQUIRE from the owned entry" \
     grep -q "^acquire src=$A_ADDR dst=$B_ADDR sport=40000 dport=9 proto=17 owned=yes protection=encryption level=required mode=transport$" "$D/out"
 check "a block entry stops a plain socket" grep -qx 'send Operation not permitted' "$D/out"
 check "a bypassed socket still sends" grep -qx 'send ok' "$D/out"
-check "concurrent callers leave the SPD consistent" grep -q '^stress failed=0 owned_before=1 owned_after=1$' "$D/out"
+check "the blocker's entry was there" grep -q "dport 9 dir out action block" "$D/blocker-on"
+check "removing the policy removed it" sh -c "! grep -q 'dport 9 ' '$D/blocker-off'"
+expect_eq "the socket sends again" "$(grep -c '^send ok$' "$D/out")" 2
+check "concurrent callers leave the SPD consistent" grep -q '^stress failed=0 owned_before=0 owned_after=0$' "$D/out"
 check "a burst of 100 connects is one netlink batch" grep -q '^burst events=100 failed=0 batches=1$' "$D/out"
 check "a bad event in a burst fails alone" grep -q '^burst events=100 failed=1 batches=1$' "$D/out"
 check "status counts the expiry" grep -q 'expired_udp=2 ' "$D/out"
@@ -273,13 +281,13 @@ check "spd reads integrity-only back" \
 # The crash left vsftpd's listener entries; a new engine removes them
 # and nothing else.
 owned() { ip -n "$A" -s xfrm policy | grep -c "uid $((0x69707366))"; }
-# vsftpd's listener (4), the blocker (1)
-expect_eq "leftovers are there" "$(owned)" 5
+# vsftpd's listener (4)
+expect_eq "leftovers are there" "$(owned)" 4
 printf 'sh ip xfrm policy > %s/restart\nstatus\n' "$D" > "$D/script2"
 check "a new engine starts" run_script "$D/script2"
 expect_eq "restart removed only its own leftovers" "$(norm "$D/restart")" "$FOREIGN"
 expect_eq "nothing owned is left" "$(owned)" 0
-check "status counts the leftovers" grep -q "leftovers_removed=5 " "$D/out"
+check "status counts the leftovers" grep -q "leftovers_removed=4 " "$D/out"
 
 # keep_policies: entries stay after a clean stop (fail closed) and the
 # next start removes them.
