@@ -130,6 +130,8 @@ int sock_events(struct engine *e, const struct sock_event *evs, size_t n,
 int apply(struct engine *e, struct change *ch, size_t n);
 /* Reads the kernel's owned entries and makes them what the sockets want. */
 int reconcile_full(struct engine *e);
+/* Forgets socket s's entries here (the kernel is left to a resync). */
+void disown(struct engine *e, struct sock *s);
 /* Removes every owned entry of the kernel (leftovers, or at stop). */
 int remove_all_owned(struct engine *e);
 struct slot *slot_find(struct engine *e, const struct spd_key *k);

@@ -526,6 +526,36 @@ mark_all_out(struct engine *e)
 	e->ninstalled = 0;
 }
 
+/* Drops slots nobody wants and the kernel does not hold. */
+static void
+sweep(struct engine *e)
+{
+	struct slot *sl, *nx;
+	size_t i;
+
+	for (i = 0; i < e->nslh; i++) {
+		for (sl = e->slh[i]; sl != NULL; sl = nx) {
+			nx = sl->hnext;
+			if (sl->nown == 0 && !sl->in_kernel)
+				slot_drop(e, sl);
+		}
+	}
+}
+
+void
+disown(struct engine *e, struct sock *s)
+{
+	struct slot *sl;
+	ssize_t k;
+	size_t i;
+
+	for (i = 0; i < s->entries.n; i++)
+		if ((sl = slot_find(e, &s->entries.v[i].key)) != NULL &&
+		    (k = owner_index(sl, s)) >= 0)
+			owner_remove(sl, k);
+	spd_vec_free(&s->entries);
+}
+
 int
 reconcile_full(struct engine *e)
 {
@@ -567,6 +597,7 @@ reconcile_full(struct engine *e)
 		rc = commit_marks(e, ops, nops);
 	else
 		xfrm_discard(e->nl);
+	sweep(e);
 out:
 	spd_vec_free(&kv);
 	free(ops);

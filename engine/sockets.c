@@ -258,11 +258,17 @@ socks_next_expiry(struct engine *e)
 	return m;
 }
 
+/* Drops s's expired destinations; *keep gets a copy of them all first,
+ * to put back if the kernel refuses the change. */
 static size_t
-drop_expired(struct sock *s, uint64_t now)
+drop_expired(struct sock *s, uint64_t now, struct xdest **keep, size_t *nkeep)
 {
 	size_t i, j, n = 0;
 
+	*nkeep = s->xs.ndests;
+	if ((*keep = calloc(s->xs.ndests, sizeof(**keep))) == NULL)
+		return 0;	/* tried again next tick */
+	memcpy(*keep, s->xs.dests, s->xs.ndests * sizeof(**keep));
 	for (i = j = 0; i < s->xs.ndests; i++) {
 		if (s->xs.dests[i].expires <= now) {
 			n++;
@@ -279,22 +285,29 @@ socks_expire(struct engine *e, uint64_t now)
 {
 	struct sock *s;
 	struct change c;
-	size_t n;
+	struct xdest *keep = NULL;
+	size_t n, nkeep;
 
-	for (s = e->first; s != NULL; s = s->next) {
-		if (s->xs.ndests == 0 || (n = drop_expired(s, now)) == 0)
+	for (s = e->first; s != NULL; s = s->next, free(keep), keep = NULL) {
+		if (s->xs.ndests == 0 ||
+		    (n = drop_expired(s, now, &keep, &nkeep)) == 0)
 			continue;
-		e->c.expired += n;
 		c.s = s;
 		if (sock_translate(e, s, &c.next) != 0 || apply(e, &c, 1) != 0) {
 			spd_vec_free(&c.next);
-			continue;	/* stays as it was; retried next tick */
+			/* put back as it was; tried again next tick */
+			memcpy(s->xs.dests, keep, nkeep * sizeof(*keep));
+			s->xs.ndests = nkeep;
+			continue;
 		}
+		e->c.expired += n;
 		events_emit("expire app=%s sock=%llu udp destinations=%zu entries=%zu",
 		    s->app != NULL ? s->app->name : "-",
 		    (unsigned long long)s->id, n, s->entries.n);
 	}
 	e->next_expiry = socks_next_expiry(e);
+	if (e->next_expiry != 0 && e->next_expiry <= now)
+		e->next_expiry = now + 1000;	/* the kernel refused: retry later */
 }
 
 /* The listening socket (same program's policy, protocol and local port)
@@ -390,8 +403,10 @@ close_sock(struct engine *e, struct sock *s)
 		rc = apply(e, ch, nd + 1);
 	for (i = 0; i <= nd; i++)
 		spd_vec_free(&ch[i].next);
-	if (rc != 0)	/* the socket is gone whatever the kernel said */
+	if (rc != 0) {	/* the socket is gone whatever the kernel said */
+		disown(e, s);
 		(void)reconcile_full(e);
+	}
 	free(ch);
 	free(dep);
 	return rc;
