@@ -339,3 +339,29 @@ engine_reconcile(struct engine *e)
 	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
 	return rc;
 }
+
+bool
+engine_flow_lookup(struct engine *e, bool out, int proto,
+    const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
+    struct engine_flow *f)
+{
+	const struct spd_entry *m;
+	const struct sock *who = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	m = flow_lookup(e, out ? SPD_OUT : SPD_IN, proto, src, sport, dst, dport,
+	    &who);
+	if (m != NULL) {
+		memset(f, 0, sizeof(*f));
+		f->action = m->action == SPD_ALLOW ? FLOW_ALLOW :
+		    m->action == SPD_BLOCK ? FLOW_BLOCK : FLOW_PROTECT;
+		f->type = m->type;
+		f->level = m->level;
+		f->tunnel = m->tunnel;
+		snprintf(f->app, sizeof(f->app), "%s",
+		    who->app != NULL ? who->app->name : "-");
+		f->sock_id = who->id;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return m != NULL;
+}

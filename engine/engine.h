@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/conf.h"
 #include "engine/policy.h"
@@ -53,6 +54,22 @@ int engine_socket_events(struct engine *e, const struct sock_event *evs,
  * what differs (e.g. after someone removed or added a tagged entry by
  * hand). Returns 0 or -errno. */
 int engine_reconcile(struct engine *e);
+
+/* What ipsecfs's entries decide for one packet, for the userspace
+ * datapath (its router and inbound check): out = true for a packet the
+ * host sends. Returns false when no owned entry matches (the system SPD
+ * decides); else fills *f. */
+struct engine_flow {
+	enum { FLOW_ALLOW, FLOW_BLOCK, FLOW_PROTECT } action;
+	enum prot_type	 type;		/* PROTECT */
+	enum prot_level	 level;		/* PROTECT */
+	bool		 tunnel;	/* PROTECT */
+	char		 app[64];
+	uint64_t	 sock_id;
+};
+bool engine_flow_lookup(struct engine *e, bool out, int proto,
+    const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
+    struct engine_flow *f);
 
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);

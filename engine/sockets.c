@@ -105,11 +105,42 @@ sock_add(struct engine *e, const struct sock_event *ev)
 	return s;
 }
 
+static void
+port_unindex(struct engine *e, struct sock *s)
+{
+	struct sock **pp;
+
+	if (!s->in_ph)
+		return;
+	for (pp = &e->ph[s->ph_port % PORT_BUCKETS]; *pp != NULL;
+	    pp = &(*pp)->pnext) {
+		if (*pp == s) {
+			*pp = s->pnext;
+			break;
+		}
+	}
+	s->in_ph = false;
+}
+
+/* Files s under its local port, for engine_flow_lookup(). */
+static void
+port_index(struct engine *e, struct sock *s)
+{
+	if (s->in_ph && s->ph_port == s->xs.lport)
+		return;
+	port_unindex(e, s);
+	s->ph_port = s->xs.lport;
+	s->pnext = e->ph[s->ph_port % PORT_BUCKETS];
+	e->ph[s->ph_port % PORT_BUCKETS] = s;
+	s->in_ph = true;
+}
+
 void
 sock_unlink(struct engine *e, struct sock *s)
 {
 	struct sock **pp;
 
+	port_unindex(e, s);
 	if (s->in_llist) {
 		for (pp = &e->listeners; *pp != NULL; pp = &(*pp)->lnext) {
 			if (*pp == s) {
@@ -450,6 +481,7 @@ update(struct engine *e, struct sock *s, const struct sock_event *ev)
 		return rc;
 	if (s->xs.lport == 0)
 		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	port_index(e, s);
 	switch (ev->op) {
 	case SOCK_LISTEN:
 		if (ev->proto != IPPROTO_TCP)
@@ -555,4 +587,24 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_free(s);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+const struct spd_entry *
+flow_lookup(struct engine *e, int dir, int proto, const struct ipaddr *src,
+    int sport, const struct ipaddr *dst, int dport, const struct sock **who)
+{
+	const struct spd_entry *best = NULL, *m;
+	int lport = dir == SPD_OUT ? sport : dport;
+	struct sock *s;
+
+	for (s = e->ph[lport % PORT_BUCKETS]; s != NULL; s = s->pnext) {
+		if (s->xs.lport != lport || s->xs.proto != proto)
+			continue;
+		m = spd_lookup(&s->entries, dir, proto, src, sport, dst, dport);
+		if (m != NULL && (best == NULL || m->priority < best->priority)) {
+			best = m;
+			*who = s;
+		}
+	}
+	return best;
 }

@@ -29,6 +29,8 @@
  *                               TCP/UDP); prints failures and the netlink
  *                               batches it took
  *   reconcile                   engine_reconcile
+ *   lookup in|out tcp|udp SRC DST
+ *                               engine_flow_lookup for one packet
  *   check-datapath              status's kernel_esp agrees with whether
  *                               `ip xfrm state add ... proto esp` works
  *   sh COMMAND                  run a shell command here
@@ -471,6 +473,36 @@ cmd_burst(char **f, int n)
 }
 
 static int
+cmd_lookup(char **f, int n)
+{
+	struct sockaddr_storage a, b;
+	struct ipaddr src, dst;
+	struct engine_flow fl;
+	int sport, dport;
+
+	if (n < 5 || parse_ep(f[3], &a) != 0 || parse_ep(f[4], &b) != 0)
+		return die("lookup in|out tcp|udp SRC DST");
+	(void)ipaddr_from_sockaddr(&src, &sport, (struct sockaddr *)&a);
+	(void)ipaddr_from_sockaddr(&dst, &dport, (struct sockaddr *)&b);
+	if (!engine_flow_lookup(eng, strcmp(f[1], "out") == 0,
+	    strcmp(f[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP,
+	    &src, sport, &dst, dport, &fl)) {
+		printf("flow none\n");
+	} else if (fl.action != FLOW_PROTECT) {
+		printf("flow %s app=%s sock=%llu\n",
+		    fl.action == FLOW_ALLOW ? "allow" : "block", fl.app,
+		    (unsigned long long)fl.sock_id);
+	} else {
+		printf("flow protect %s %s app=%s sock=%llu\n",
+		    fl.type == PROT_AUTHENTICATION ? "authentication" : "encryption",
+		    fl.level == LEVEL_MANDATORY ? "required" : "use", fl.app,
+		    (unsigned long long)fl.sock_id);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int
 cmd_check_datapath(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -548,6 +580,8 @@ run(char **f, int n)
 		return cmd_inject(f, n, f[0][0] == 'i');
 	else if (strcmp(f[0], "stress") == 0)
 		return cmd_stress(f, n);
+	else if (strcmp(f[0], "lookup") == 0)
+		return cmd_lookup(f, n);
 	else if (strcmp(f[0], "reconcile") == 0)
 		return engine_reconcile(eng);
 	else if (strcmp(f[0], "burst") == 0)

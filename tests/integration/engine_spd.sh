@@ -56,6 +56,11 @@ event listen 12 /usr/sbin/vsftpd tcp 2.2.2.2:5678
 event connect 2 /usr/bin/ftp tcp 1.1.1.1:3333 2.2.2.2:5678
 event accept 13 /usr/sbin/vsftpd tcp 2.2.2.2:5678 1.1.1.1:3333
 sh ip xfrm policy > $D/fig4
+# the userspace datapath's view of single packets
+lookup out tcp 1.1.1.1:2222 2.2.2.2:21
+lookup in tcp 2.2.2.5:40000 2.2.2.2:21
+lookup in tcp 9.9.9.9:40000 2.2.2.2:5678
+lookup out tcp 1.1.1.1:9999 2.2.2.2:21
 sh ip xfrm policy add $FOREIGN3
 event close 2 /usr/bin/ftp tcp 1.1.1.1:3333
 event close 13 /usr/sbin/vsftpd tcp 2.2.2.2:5678
@@ -253,6 +258,11 @@ src 10.0.0.2/32 dst 10.0.0.1/32 proto tcp sport 22 dport 40001 dir in priority 1
 EOF2
 )"
 expect_eq "IPv6: all closed" "$(norm "$D/v6-closed")" "$FOREIGN"
+
+expect_eq "flow lookups" "$(grep '^flow ' "$D/out" | head -4)" "flow protect encryption required app=ftp sock=1
+flow allow app=vsftpd sock=10
+flow protect authentication use app=vsftpd sock=12
+flow none"
 
 out=$(cat "$D/out")
 check "sockets lists the server socket with its entries" \
