@@ -88,6 +88,7 @@ engine_new(const struct conf *cfg, struct engine **out)
 		events_emit("engine leftovers removed=%d", rc);
 	}
 	pick_datapath(e);
+	e->xc.userspace = !e->datapath_kernel;
 	events_emit("engine datapath=%s kernel_esp=%s",
 	    e->datapath_kernel ? "kernel" : "userspace",
 	    e->kernel_esp ? "yes" : "no");
@@ -353,8 +354,8 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	    &who);
 	if (m != NULL) {
 		memset(f, 0, sizeof(*f));
-		f->action = m->action == SPD_ALLOW ? FLOW_ALLOW :
-		    m->action == SPD_BLOCK ? FLOW_BLOCK : FLOW_PROTECT;
+		f->action = m->dp || m->action == SPD_PROTECT ? FLOW_PROTECT :
+		    m->action == SPD_ALLOW ? FLOW_ALLOW : FLOW_BLOCK;
 		f->type = m->type;
 		f->level = m->level;
 		f->tunnel = m->tunnel;
@@ -364,4 +365,38 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	}
 	pthread_mutex_unlock(&e->lock);
 	return m != NULL;
+}
+
+int
+engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask)
+{
+	struct xlate_conf old;
+	struct change *ch;
+	struct sock *s;
+	size_t i = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&e->lock);
+	old = e->xc;
+	e->xc.dp_mark = mark;
+	e->xc.dp_mask = mask;
+	if (e->nsocks > 0 && (ch = calloc(e->nsocks, sizeof(*ch))) == NULL) {
+		rc = -ENOMEM;
+	} else if (e->nsocks > 0) {
+		for (s = e->first; rc == 0 && s != NULL; s = s->next, i++) {
+			ch[i].s = s;
+			rc = sock_translate(e, s, &ch[i].next);
+		}
+		if (rc == 0)
+			rc = apply(e, ch, e->nsocks);
+		for (i = 0; i < e->nsocks; i++)
+			spd_vec_free(&ch[i].next);
+		free(ch);
+	}
+	if (rc != 0)
+		e->xc = old;
+	events_emit("engine datapath_mark=0x%x/0x%x%s%s", mark, mask,
+	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
+	pthread_mutex_unlock(&e->lock);
+	return rc;
 }

@@ -71,6 +71,12 @@ bool engine_flow_lookup(struct engine *e, bool out, int proto,
     const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
     struct engine_flow *f);
 
+/* With the userspace datapath: the packets it decrypts and writes into
+ * its TUN device carry mark/mask (an nftables rule on the TUN sets it),
+ * and inbound mandatory entries get an allow twin for them. Re-translates
+ * every socket, all or nothing. mask 0 removes the twins. */
+int engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask);
+
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);
 void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);

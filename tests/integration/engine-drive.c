@@ -29,6 +29,10 @@
  *                               TCP/UDP); prints failures and the netlink
  *                               batches it took
  *   reconcile                   engine_reconcile
+ *   dpmark MARK MASK            engine_set_datapath_mark
+ *   recv-open LOCAL | recv-check SECONDS
+ *                               a UDP socket bound to LOCAL; whether a
+ *                               datagram arrived within SECONDS
  *   lookup in|out tcp|udp SRC DST
  *                               engine_flow_lookup for one packet
  *   check-datapath              status's kernel_esp agrees with whether
@@ -502,6 +506,40 @@ cmd_lookup(char **f, int n)
 	return 0;
 }
 
+static int recv_fd = -1;
+
+static int
+cmd_recv_open(char **f, int n)
+{
+	struct sockaddr_storage local;
+
+	if (n < 2 || parse_ep(f[1], &local) != 0)
+		return die("recv-open LOCAL");
+	if (recv_fd >= 0)
+		close(recv_fd);
+	recv_fd = socket(local.ss_family, SOCK_DGRAM, 0);
+	if (recv_fd < 0 ||
+	    bind(recv_fd, (struct sockaddr *)&local, sizeof(local)) < 0)
+		return die("recv-open: bind");
+	return 0;
+}
+
+static int
+cmd_recv_check(char **f, int n)
+{
+	struct pollfd pfd = { .fd = recv_fd, .events = POLLIN };
+	char buf[64];
+	bool got;
+
+	if (n < 2 || recv_fd < 0)
+		return die("recv-check SECONDS (after recv-open)");
+	got = poll(&pfd, 1, atoi(f[1]) * 1000) > 0 &&
+	    recv(recv_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0;
+	printf("recv %s\n", got ? "ok" : "none");
+	fflush(stdout);
+	return 0;
+}
+
 static int
 cmd_check_datapath(void)
 {
@@ -582,6 +620,13 @@ run(char **f, int n)
 		return cmd_stress(f, n);
 	else if (strcmp(f[0], "lookup") == 0)
 		return cmd_lookup(f, n);
+	else if (strcmp(f[0], "dpmark") == 0 && n > 2)
+		return engine_set_datapath_mark(eng, strtoul(f[1], NULL, 0),
+		    strtoul(f[2], NULL, 0));
+	else if (strcmp(f[0], "recv-open") == 0)
+		return cmd_recv_open(f, n);
+	else if (strcmp(f[0], "recv-check") == 0)
+		return cmd_recv_check(f, n);
 	else if (strcmp(f[0], "reconcile") == 0)
 		return engine_reconcile(eng);
 	else if (strcmp(f[0], "burst") == 0)

@@ -120,16 +120,16 @@ test_fig4_server(void **state)
 
 	s.listening = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=2.2.2.2/32:21 dst=2.2.2.0/24:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:21 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=2.2.2.2/32:21 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100004\n"
-	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100004\n");
+	    "dir=out src=2.2.2.2/32:21 dst=2.2.2.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:21 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=2.2.2.2/32:21 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100009\n"
+	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100009\n");
 	s.lport = 5678;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=2.2.2.2/32:5678 dst=2.2.2.0/24:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:5678 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=2.2.2.2/32:5678 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100005\n"
-	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100005\n");
+	    "dir=out src=2.2.2.2/32:5678 dst=2.2.2.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:5678 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=2.2.2.2/32:5678 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100011\n"
+	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100011\n");
 	policy_free(p);
 }
 
@@ -145,17 +145,17 @@ test_fig4_client(void **state)
 	s.peer = addr("2.2.2.2");
 	s.rport = 21;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:2222 dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n"
-	    "dir=in src=2.2.2.2/32:21 dst=1.1.1.1/32:2222 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:2222 dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
+	    "dir=in src=2.2.2.2/32:21 dst=1.1.1.1/32:2222 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n");
 	s.lport = 3333;
 	s.rport = 5678;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:3333 dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100000\n"
-	    "dir=in src=2.2.2.2/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:3333 dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100001\n"
+	    "dir=in src=2.2.2.2/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100001\n");
 	s.peer = addr("1.1.1.7");
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:3333 dst=1.1.1.7/32:5678 proto=tcp action=allow priority=100000\n"
-	    "dir=in src=1.1.1.7/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=allow priority=100000\n");
+	    "dir=out src=1.1.1.1/32:3333 dst=1.1.1.7/32:5678 proto=tcp action=allow priority=100001\n"
+	    "dir=in src=1.1.1.7/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=allow priority=100001\n");
 	policy_free(p);
 }
 
@@ -172,12 +172,12 @@ test_fig5_client(void **state)
 	s.dests = &d;
 	s.ndests = 1;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n");
 	s.recv = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n"
-	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100001\n"
-	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n");
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
 	s.ndests = 0;
 	s.recv = false;
 	expect(p, &s, NULL, &transport, "");
@@ -200,10 +200,10 @@ test_accept(void **state)
 
 	l.listening = true;
 	expect(p, &l, NULL, &transport,
-	    "dir=out src=0.0.0.0/0:80 dst=10.0.0.0/8:1234 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
-	    "dir=in src=10.0.0.0/8:1234 dst=0.0.0.0/0:80 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
-	    "dir=out src=0.0.0.0/0:80 dst=0.0.0.0/0:any proto=tcp action=block priority=100003\n"
-	    "dir=in src=0.0.0.0/0:any dst=0.0.0.0/0:80 proto=tcp action=block priority=100003\n");
+	    "dir=out src=0.0.0.0/0:80 dst=10.0.0.0/8:1234 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n"
+	    "dir=in src=10.0.0.0/8:1234 dst=0.0.0.0/0:80 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n"
+	    "dir=out src=0.0.0.0/0:80 dst=0.0.0.0/0:any proto=tcp action=block priority=100007\n"
+	    "dir=in src=0.0.0.0/0:any dst=0.0.0.0/0:80 proto=tcp action=block priority=100007\n");
 	a.accepted = true;
 	a.peer = addr("10.9.9.9");
 	a.rport = 1234;
@@ -212,8 +212,8 @@ test_accept(void **state)
 	expect(p, &a, &l, &transport, "");	/* covered: block */
 	/* Without its listener an accepted connection gets exact entries. */
 	expect(p, &a, NULL, &transport,
-	    "dir=out src=10.0.0.1/32:80 dst=192.0.2.9/32:1234 proto=tcp action=block priority=100000\n"
-	    "dir=in src=192.0.2.9/32:1234 dst=10.0.0.1/32:80 proto=tcp action=block priority=100000\n");
+	    "dir=out src=10.0.0.1/32:80 dst=192.0.2.9/32:1234 proto=tcp action=block priority=100001\n"
+	    "dir=in src=192.0.2.9/32:1234 dst=10.0.0.1/32:80 proto=tcp action=block priority=100001\n");
 	policy_free(p);
 }
 
@@ -232,16 +232,16 @@ test_dual_stack(void **state)
 
 	s.listening = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=0.0.0.0/0:22 dst=192.168.0.0/16:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=192.168.0.0/16:any dst=0.0.0.0/0:22 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=::/0:22 dst=fd00::/8:any proto=tcp action=block priority=100002\n"
-	    "dir=in src=fd00::/8:any dst=::/0:22 proto=tcp action=block priority=100002\n");
+	    "dir=out src=0.0.0.0/0:22 dst=192.168.0.0/16:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=192.168.0.0/16:any dst=0.0.0.0/0:22 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=::/0:22 dst=fd00::/8:any proto=tcp action=block priority=100005\n"
+	    "dir=in src=fd00::/8:any dst=::/0:22 proto=tcp action=block priority=100005\n");
 	c.connected = true;
 	c.peer = addr("fd00::2");
 	c.rport = 22;
 	expect(p, &c, NULL, &transport,
-	    "dir=out src=fd00::1/128:40000 dst=fd00::2/128:22 proto=tcp action=block priority=100000\n"
-	    "dir=in src=fd00::2/128:22 dst=fd00::1/128:40000 proto=tcp action=block priority=100000\n");
+	    "dir=out src=fd00::1/128:40000 dst=fd00::2/128:22 proto=tcp action=block priority=100001\n"
+	    "dir=in src=fd00::2/128:22 dst=fd00::1/128:40000 proto=tcp action=block priority=100001\n");
 	c.peer = addr("192.168.1.1");	/* no v4 local: no entry of that family */
 	expect(p, &c, NULL, &transport, "");
 	policy_free(p);
@@ -259,15 +259,15 @@ test_tunnel(void **state)
 	s.peer = addr("9.9.9.9");
 	s.rport = 443;
 	expect(p, &s, NULL, &tun,
-	    "dir=out src=1.1.1.1/32:4000 dst=9.9.9.9/32:443 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n"
-	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:4000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n");
+	    "dir=out src=1.1.1.1/32:4000 dst=9.9.9.9/32:443 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:4000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
 	policy_free(p);
 	/* optional: the kernel takes no optional tunnel template outbound */
 	p = parse(vsftpd_text);
 	s.lport = 21;
 	expect(p, &s, NULL, &tun,
-	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow priority=100000\n"
-	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n");
+	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow priority=100001\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
 	policy_free(p);
 }
 
