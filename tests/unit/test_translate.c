@@ -301,12 +301,12 @@ agrees(const struct spd_entry *e, const struct decision *d)
 		return false;
 	switch (d->action) {
 	case DECIDE_BYPASS:
-		return e->action == SPD_ALLOW;
+		return e->action == SPD_ALLOW && !e->dp;
 	case DECIDE_DISCARD:
 		return e->action == SPD_BLOCK;
 	case DECIDE_PROTECT:
-		return e->action == SPD_PROTECT && e->type == d->type &&
-		    e->level == d->level;
+		return (e->action == SPD_PROTECT || e->dp) &&
+		    e->type == d->type && e->level == d->level;
 	default:
 		return true;
 	}
@@ -315,7 +315,7 @@ agrees(const struct spd_entry *e, const struct decision *d)
 /* Exclusiveness and completeness of a listener's entries: for many flows,
  * the entry XFRM would pick (both directions) decides as policy_decide(). */
 static void
-test_listener_matches_decide(void **state)
+listener_matches_decide(const struct xlate_conf *conf)
 {
 	static const char *peers[] = { "8.8.8.8", "10.9.9.9", "10.1.9.9",
 	    "10.1.2.3", "10.1.2.2", "10.1.0.0", "10.1.0.127", "10.1.0.128",
@@ -332,7 +332,7 @@ test_listener_matches_decide(void **state)
 		struct spd_vec v = { 0 };
 
 		s.listening = true;
-		assert_int_equal(translate(p, &s, NULL, &transport, &v), 0);
+		assert_int_equal(translate(p, &s, NULL, conf, &v), 0);
 		for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
 			struct ipaddr peer = addr(peers[i]);
 
@@ -365,6 +365,44 @@ test_listener_matches_decide(void **state)
 	policy_free(p);
 }
 
+static void
+test_listener_matches_decide(void **state)
+{
+	struct xlate_conf us = { .userspace = true, .dp_mark = 0x100,
+	    .dp_mask = 0xf00 };
+
+	listener_matches_decide(&transport);
+	listener_matches_decide(&us);	/* twins never match unmarked packets */
+}
+
+/* The userspace datapath's form: outbound protected flows allow (marked
+ * as the datapath's), inbound mandatory ones with a marked allow twin. */
+static void
+test_userspace(void **state)
+{
+	struct policy *p = parse(udp_cli_text);
+	struct xsock s = sock(IPPROTO_UDP, "1.1.1.1", 5678);
+	struct xdest d = { .port = 2345 };
+	struct xlate_conf us = { .userspace = true };
+
+	d.addr = addr("2.2.2.2");
+	s.dests = &d;
+	s.ndests = 1;
+	s.recv = true;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=allow datapath=userspace protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	us.dp_mark = 0x100;
+	us.dp_mask = 0xf00;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=allow datapath=userspace protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	policy_free(p);
+}
+
 /* A socket without a policy has no entries. */
 static void
 test_no_policy(void **state)
@@ -389,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_listener_matches_decide),
 		cmocka_unit_test(test_no_policy),
+		cmocka_unit_test(test_userspace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
