@@ -26,8 +26,9 @@ int engine_start(struct engine *e);
 void engine_stop(struct engine *e);
 void engine_free(struct engine *e);
 
-/* Installs or replaces the policy of app NAME (the engine takes p) and
- * re-translates that application's live sockets, all or nothing. */
+/* Installs or replaces the policy of app NAME (the engine takes p, and
+ * frees it on failure) and re-translates that application's live sockets,
+ * all or nothing: on failure the old policy and entries stay. */
 int engine_set_policy(struct engine *e, const char *name, struct policy *p);
 /* Forgets the policy; its sockets fall back to no policy. */
 int engine_remove_policy(struct engine *e, const char *name);
