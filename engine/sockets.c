@@ -105,11 +105,50 @@ sock_add(struct engine *e, const struct sock_event *ev)
 	return s;
 }
 
+static void
+port_unindex(struct engine *e, struct sock *s)
+{
+	struct sock **pp;
+
+	if (!s->in_ph)
+		return;
+	for (pp = &e->ph[s->ph_port % PORT_BUCKETS]; *pp != NULL;
+	    pp = &(*pp)->pnext) {
+		if (*pp == s) {
+			*pp = s->pnext;
+			break;
+		}
+	}
+	s->in_ph = false;
+}
+
+/* Files s under its local port, for engine_flow_lookup(). */
+static void
+port_index(struct engine *e, struct sock *s)
+{
+	if (s->in_ph && s->ph_port == s->xs.lport)
+		return;
+	port_unindex(e, s);
+	s->ph_port = s->xs.lport;
+	s->pnext = e->ph[s->ph_port % PORT_BUCKETS];
+	e->ph[s->ph_port % PORT_BUCKETS] = s;
+	s->in_ph = true;
+}
+
 void
 sock_unlink(struct engine *e, struct sock *s)
 {
 	struct sock **pp;
 
+	port_unindex(e, s);
+	if (s->in_llist) {
+		for (pp = &e->listeners; *pp != NULL; pp = &(*pp)->lnext) {
+			if (*pp == s) {
+				*pp = s->lnext;
+				break;
+			}
+		}
+	}
 	for (pp = &e->sh[sock_hash(s->id, e->nsh)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == s) {
@@ -250,11 +289,17 @@ socks_next_expiry(struct engine *e)
 	return m;
 }
 
+/* Drops s's expired destinations; *keep gets a copy of them all first,
+ * to put back if the kernel refuses the change. */
 static size_t
-drop_expired(struct sock *s, uint64_t now)
+drop_expired(struct sock *s, uint64_t now, struct xdest **keep, size_t *nkeep)
 {
 	size_t i, j, n = 0;
 
+	*nkeep = s->xs.ndests;
+	if ((*keep = calloc(s->xs.ndests, sizeof(**keep))) == NULL)
+		return 0;	/* tried again next tick */
+	memcpy(*keep, s->xs.dests, s->xs.ndests * sizeof(**keep));
 	for (i = j = 0; i < s->xs.ndests; i++) {
 		if (s->xs.dests[i].expires <= now) {
 			n++;
@@ -271,22 +316,29 @@ socks_expire(struct engine *e, uint64_t now)
 {
 	struct sock *s;
 	struct change c;
-	size_t n;
+	struct xdest *keep = NULL;
+	size_t n, nkeep;
 
-	for (s = e->first; s != NULL; s = s->next) {
-		if (s->xs.ndests == 0 || (n = drop_expired(s, now)) == 0)
+	for (s = e->first; s != NULL; s = s->next, free(keep), keep = NULL) {
+		if (s->xs.ndests == 0 ||
+		    (n = drop_expired(s, now, &keep, &nkeep)) == 0)
 			continue;
-		e->c.expired += n;
 		c.s = s;
 		if (sock_translate(e, s, &c.next) != 0 || apply(e, &c, 1) != 0) {
 			spd_vec_free(&c.next);
-			continue;	/* stays as it was; retried next tick */
+			/* put back as it was; tried again next tick */
+			memcpy(s->xs.dests, keep, nkeep * sizeof(*keep));
+			s->xs.ndests = nkeep;
+			continue;
 		}
+		e->c.expired += n;
 		events_emit("expire app=%s sock=%llu udp destinations=%zu entries=%zu",
 		    s->app != NULL ? s->app->name : "-",
 		    (unsigned long long)s->id, n, s->entries.n);
 	}
 	e->next_expiry = socks_next_expiry(e);
+	if (e->next_expiry != 0 && e->next_expiry <= now)
+		e->next_expiry = now + 1000;	/* the kernel refused: retry later */
 }
 
 /* The listening socket (same program's policy, protocol and local port)
@@ -296,7 +348,7 @@ find_listener(struct engine *e, const struct sock *acc)
 {
 	struct sock *s;
 
-	for (s = e->first; s != NULL; s = s->next)
+	for (s = e->listeners; s != NULL; s = s->lnext)
 		if (s->xs.listening && s->xs.proto == acc->xs.proto &&
 		    s->xs.lport == acc->xs.lport && s->app == acc->app)
 			return s->id;
@@ -309,7 +361,7 @@ proto_str(int proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "other";
 }
 
-static void
+void
 emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
     const struct counters *before, int rc)
 {
@@ -340,7 +392,7 @@ emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
 }
 
 /* Sockets whose translation depends on listener l (its accepted ones). */
-static size_t
+size_t
 dependents(struct engine *e, const struct sock *l, struct change **out)
 {
 	struct sock *s;
@@ -382,15 +434,42 @@ close_sock(struct engine *e, struct sock *s)
 		rc = apply(e, ch, nd + 1);
 	for (i = 0; i <= nd; i++)
 		spd_vec_free(&ch[i].next);
-	if (rc != 0)	/* the socket is gone whatever the kernel said */
+	if (rc != 0) {	/* the socket is gone whatever the kernel said */
+		disown(e, s);
 		(void)reconcile_full(e);
+	}
 	free(ch);
 	free(dep);
 	return rc;
 }
 
+/* Checks what can be checked of ev before it touches any state. */
+int
+event_check(const struct sock_event *ev)
+{
+	struct ipaddr a;
+	int port;
+
+	if ((unsigned)ev->op > SOCK_CLOSE)
+		return -EINVAL;
+	if (ev->op == SOCK_CLOSE)
+		return 0;
+	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
+	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP))
+		return -EAFNOSUPPORT;
+	if (event_addr(&ev->local, &a, &port) != 0)
+		return -EAFNOSUPPORT;
+	if (port == 0)
+		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	if ((ev->op == SOCK_ACCEPT || ev->op == SOCK_CONNECT ||
+	    (ev->op == SOCK_SEND && ev->proto == IPPROTO_UDP)) &&
+	    event_addr(&ev->peer, &a, &port) != 0)
+		return -EDESTADDRREQ;
+	return 0;
+}
+
 /* Updates s from ev. 1 when its entries may change, 0 when not, -errno. */
-static int
+int
 update(struct engine *e, struct sock *s, const struct sock_event *ev)
 {
 	struct ipaddr a;
@@ -402,11 +481,17 @@ update(struct engine *e, struct sock *s, const struct sock_event *ev)
 		return rc;
 	if (s->xs.lport == 0)
 		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	port_index(e, s);
 	switch (ev->op) {
 	case SOCK_LISTEN:
 		if (ev->proto != IPPROTO_TCP)
 			return -EOPNOTSUPP;
 		s->xs.listening = true;
+		if (!s->in_llist) {
+			s->lnext = e->listeners;
+			e->listeners = s;
+			s->in_llist = true;
+		}
 		return 1;
 	case SOCK_ACCEPT:
 	case SOCK_CONNECT:
@@ -451,8 +536,13 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 	bool created = false, translated = false;
 	int rc;
 
-	if ((unsigned)ev->op <= SOCK_CLOSE)
-		e->c.events[ev->op]++;
+	if ((rc = event_check(ev)) != 0) {
+		e->c.dropped++;
+		snprintf(why, whylen, "%s: bad event: %s", sock_op_name(ev->op),
+		    strerror(-rc));
+		return rc;
+	}
+	e->c.events[ev->op]++;
 	if (ev->op == SOCK_CLOSE) {
 		if (s == NULL)
 			return 0;
@@ -461,12 +551,6 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_unlink(e, s);
 		sock_free(s);
 		return rc;
-	}
-	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
-	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP)) {
-		e->c.dropped++;
-		snprintf(why, whylen, "not a TCP or UDP socket of IPv4 or IPv6");
-		return -EAFNOSUPPORT;
 	}
 	if (s == NULL) {
 		if ((s = sock_add(e, ev)) == NULL)
@@ -503,4 +587,24 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_free(s);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+const struct spd_entry *
+flow_lookup(struct engine *e, int dir, int proto, const struct ipaddr *src,
+    int sport, const struct ipaddr *dst, int dport, const struct sock **who)
+{
+	const struct spd_entry *best = NULL, *m;
+	int lport = dir == SPD_OUT ? sport : dport;
+	struct sock *s;
+
+	for (s = e->ph[lport % PORT_BUCKETS]; s != NULL; s = s->pnext) {
+		if (s->xs.lport != lport || s->xs.proto != proto)
+			continue;
+		m = spd_lookup(&s->entries, dir, proto, src, sport, dst, dport);
+		if (m != NULL && (best == NULL || m->priority < best->priority)) {
+			best = m;
+			*who = s;
+		}
+	}
+	return best;
 }

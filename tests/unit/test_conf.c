@@ -524,6 +524,39 @@ test_psk_never_in_messages(void **state)
 	}
 }
 
+/* A readable file with peers is loaded, with a warning on stderr that
+ * names the file and not the key. */
+static void
+test_readable_file_warns(void **state)
+{
+	char out[128], buf[512] = "";
+	int fd, saved;
+	ssize_t n;
+
+	snprintf(out, sizeof(out), "%s/stderr", dir);
+	load_ok("[peer.x]\nremote = 10.0.0.1\npsk = \"SECRET-0123456789\"\n");
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0644), 0);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	assert_int_equal(conf_load(&c, path, err, sizeof(err)), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(out);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, path));
+	assert_non_null(strstr(buf, "readable by group or others"));
+	assert_null(strstr(buf, "SECRET"));
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
 /* How iniparser 4.1 reads values (docs/configuration.md). */
 static void
 test_iniparser_rules(void **state)
@@ -584,6 +617,16 @@ test_find_peer(void **state)
 			fail_msg("%s: got %s, want %s", q[i].addr,
 			    p ? p->name : "none", q[i].peer);
 	}
+	conf_free(&c);
+	/* 0.0.0.0/0 catches what nothing else holds, and only IPv4 */
+	load_ok("[peer.any]\nremote = 0.0.0.0/0\npsk = \"0123456789abcdef\"\n"
+	    "[peer.lab]\nremote = 10.1.0.0/16\npsk = \"0123456789abcdef\"\n");
+	assert_int_equal(ipaddr_parse("192.0.2.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "any");
+	assert_int_equal(ipaddr_parse("10.1.0.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "lab");
+	assert_int_equal(ipaddr_parse("::1", &a), 0);
+	assert_null(conf_find_peer(&c, &a));
 	conf_free(&c);
 }
 
@@ -655,6 +698,7 @@ main(void)
 		cmocka_unit_test(test_bad_psk),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_psk_never_in_messages),
+		cmocka_unit_test(test_readable_file_warns),
 		cmocka_unit_test(test_iniparser_rules),
 		cmocka_unit_test(test_find_peer),
 		cmocka_unit_test(test_contrib_example),
