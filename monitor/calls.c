@@ -149,7 +149,7 @@ to_peer(struct tracee *t, int fd, const struct sockaddr_storage *peer,
 				return 0;
 			}
 	sock_autobind(sfd, &si);
-	sock_src(sfd, peer, &si.local);
+	sock_src(sfd, t->p->netns, peer, &si.local);
 	close(sfd);
 	rc = report(t->p, is_connect ? SOCK_CONNECT : SOCK_SEND, fd, s, &si, peer);
 	if (rc == 0 && !is_connect)
@@ -254,28 +254,27 @@ is_dupfd(long cmd)
 }
 
 int
-call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
+call_enter(struct tracee *t, long nr, const unsigned long *a, bool *deny)
 {
 	struct proc *p = t->p;
 	struct sockaddr_storage peer;
-	long nr = r->orig_rax;
-	int fd = (int)r->rdi, rc = 0;
+	int fd = (int)a[0], rc = 0;
 
 	*deny = false;
 	switch (nr) {
 	case __NR_connect:
-		if (read_addr(t->tid, r->rsi, r->rdx, &peer) == 0)
+		if (read_addr(t->tid, a[1], a[2], &peer) == 0)
 			rc = to_peer(t, fd, &peer, true);
 		break;
 	case __NR_sendto:
-		if (read_addr(t->tid, r->r8, r->r9, &peer) == 0)
+		if (read_addr(t->tid, a[4], a[5], &peer) == 0)
 			rc = to_peer(t, fd, &peer, false);
 		break;
 	case __NR_sendmsg:
-		rc = on_sendmsg(t, fd, r->rsi);
+		rc = on_sendmsg(t, fd, a[1]);
 		break;
 	case __NR_sendmmsg:
-		rc = on_sendmmsg(t, fd, r->rsi, (unsigned)r->rdx);
+		rc = on_sendmmsg(t, fd, a[1], (unsigned)a[2]);
 		break;
 	case __NR_recvfrom:
 	case __NR_recvmsg:
@@ -293,10 +292,10 @@ call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
 		fd_close(p, fd);
 		break;
 	case __NR_close_range:
-		on_close_range(p, (unsigned)r->rdi, (unsigned)r->rsi, (unsigned)r->rdx);
+		on_close_range(p, (unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
 		break;
 	case __NR_fcntl:
-		if (!is_dupfd(r->rsi))
+		if (!is_dupfd(a[1]))
 			break;
 		/* FALLTHROUGH */
 	case __NR_dup:
@@ -307,11 +306,11 @@ call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
 		return PTRACE_SYSCALL;
 	case __NR_dup2:
 	case __NR_dup3:
-		if (fd_get(p, fd) == NULL && fd_get(p, (int)r->rsi) == NULL)
+		if (fd_get(p, fd) == NULL && fd_get(p, (int)a[1]) == NULL)
 			break;
 		t->pend = PEND_DUP2;
 		t->pend_arg[0] = fd;
-		t->pend_arg[1] = (int)r->rsi;
+		t->pend_arg[1] = (int)a[1];
 		return PTRACE_SYSCALL;
 	case __NR_io_uring_setup:	/* its requests would bypass the filter */
 		rc = -EACCES;

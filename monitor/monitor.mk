@@ -17,3 +17,7 @@ EXTRA_DIST += $(MONITOR_IT)
 if NETNS_TESTS
 TESTS += $(MONITOR_IT)
 endif
+
+BENCHES += bench_monitor
+bench_monitor_SOURCES = tests/bench/bench_monitor.c
+bench_monitor_LDADD = libmonitor.a libcore.a $(EXT_LIBS)

@@ -209,8 +209,8 @@ on_exec(struct tracee *t)
 static void
 on_seccomp(struct tracee *t)
 {
+	struct __ptrace_syscall_info si;
 	struct user_regs_struct r;
-	unsigned long data = 0;
 	bool deny = false;
 	int req = PTRACE_CONT;
 
@@ -219,18 +219,21 @@ on_seccomp(struct tracee *t)
 		resume(t, PTRACE_CONT, 0);
 		return;
 	}
-	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &data);
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0 ||
+	    si.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		resume(t, PTRACE_CONT, 0);
 		return;
-	if (data == FILTER_DATA_COMPAT) {
+	}
+	if (si.seccomp.ret_data == FILTER_DATA_COMPAT) {
 		tr->n.compat++;
 		deny = true;	/* 32-bit socket calls are not followed */
-	} else if (data == FILTER_DATA_OURS) {
-		req = call_enter(t, &r, &deny);
+	} else if (si.seccomp.ret_data == FILTER_DATA_OURS) {
+		req = call_enter(t, (long)si.seccomp.nr,
+		    (const unsigned long *)si.seccomp.args, &deny);
 	}
-	if (deny) {
-		r.orig_rax = -1;
-		r.rax = -EACCES;
+	if (deny && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+		r.orig_rax = -1;	/* skip the call ... */
+		r.rax = -EACCES;	/* ... and fail it */
 		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 	}
 	resume(t, req, 0);
@@ -397,11 +400,17 @@ on_ctl(void)
 static void
 on_signal(void)
 {
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[16];
+	ssize_t n;
+	int i;
 
-	while (read(tr->sigfd, &si, sizeof(si)) == sizeof(si))
-		if (si.ssi_signo != SIGCHLD)
-			tracer_go_passive();	/* TERM/INT/HUP: let go */
+	while ((n = read(tr->sigfd, si, sizeof(si))) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++)
+			if (si[i].ssi_signo != SIGCHLD)
+				tracer_go_passive();	/* TERM/INT/HUP: let go */
+		if (n < (ssize_t)sizeof(si))
+			break;
+	}
 }
 
 int

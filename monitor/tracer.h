@@ -38,6 +38,7 @@ struct proc {
 	bool		 active;	/* policies name it: report events */
 	bool		 detaching;	/* no filter: detach at each stop */
 	enum filter_state filter;
+	uint64_t	 netns;		/* inode of its network namespace */
 	unsigned long	 sysinsn;	/* address of a syscall instruction */
 	int		 nthreads;
 	struct fdent	*fds;
@@ -130,14 +131,15 @@ struct sockinfo {
 int	sock_grab(struct proc *p, int fd);
 int	sock_info(int sfd, struct sockinfo *si);
 int	sock_autobind(int sfd, struct sockinfo *si);
-int	sock_src(int sfd, const struct sockaddr_storage *peer,
+int	sock_src(int sfd, uint64_t netns, const struct sockaddr_storage *peer,
 	    struct sockaddr_storage *local);
 int	mem_read(pid_t pid, unsigned long addr, void *buf, size_t len);
 int	mem_write(pid_t pid, unsigned long addr, const void *buf, size_t len);
 
 /* calls.c: a seccomp stop or the syscall-exit stop it asked for;
  * returns the ptrace request to resume with (PTRACE_CONT/SYSCALL). */
-int	call_enter(struct tracee *t, struct user_regs_struct *regs, bool *deny);
+int	call_enter(struct tracee *t, long nr, const unsigned long *args,
+	    bool *deny);
 void	call_exit(struct tracee *t);
 void	sock_closed(struct sockent *s, struct proc *p, int fd);
 
