@@ -21,3 +21,13 @@ endif
 BENCHES += bench_monitor
 bench_monitor_SOURCES = tests/bench/bench_monitor.c
 bench_monitor_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
+
+MONITOR_UNIT = tests/unit/test_monitor_filter tests/unit/test_monitor_socks
+check_PROGRAMS += $(MONITOR_UNIT)
+TESTS += $(MONITOR_UNIT)
+tests_unit_test_monitor_filter_SOURCES = tests/unit/test_monitor_filter.c
+tests_unit_test_monitor_filter_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_monitor_filter_LDADD = libmonitor.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
+tests_unit_test_monitor_socks_SOURCES = tests/unit/test_monitor_socks.c
+tests_unit_test_monitor_socks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_monitor_socks_LDADD = libmonitor.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
