@@ -42,6 +42,10 @@ mon_stop() {
 	kill -TERM "$MON_PID" 2>/dev/null
 	wait "$MON_PID" 2>/dev/null
 	MON_PID=""
+	if grep -q "Sanitizer\|runtime error" "$T/mon.err"; then
+		cat "$T/mon.err" >&2
+		fail "sanitizer report from the monitor"
+	fi
 }
 
 mon_cleanup() {

@@ -72,4 +72,4 @@ set -- $out
 expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
 expect_eq "refused event" "$(events "$3")" \
 "connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
-kill "$SRV" 2>/dev/null
+check "server served every connection" wait "$SRV"
