@@ -11,6 +11,7 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
+  monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
   monitor_net.py ftp-client ADDR PORT FILE  ftplib: fetch FILE (passive)
 """
@@ -117,6 +118,14 @@ def slow_client(addr, port):
     say('client', os.getpid(), lport)
 
 
+def signal_server(addr, port):
+    import signal
+    got = []
+    signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+    tcp_server(addr, port)
+    say('usr1', len(got))
+
+
 def try_connect(addr, port):
     c = socket.socket(family(addr), socket.SOCK_STREAM)
     try:
@@ -180,6 +189,8 @@ def main():
         fork_client(addr, port, n)
     elif cmd == 'thread-client':
         thread_client(addr, port, n)
+    elif cmd == 'signal-server':
+        signal_server(addr, port)
     elif cmd == 'try-connect':
         try_connect(addr, port)
     elif cmd == 'exec-client':
