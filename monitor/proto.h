@@ -24,6 +24,7 @@ enum msg_type {
 
 struct msg {
 	int			type;
+	unsigned		seq;		/* a REPLY echoes its question's */
 	int			rc;		/* REPLY: result; MARK: flags */
 	struct sock_event	ev;		/* EVENT (ev.exe unused) */
 	char			exe[PATH_MAX];	/* MATCH, EVENT, MARK (path) */

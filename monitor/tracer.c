@@ -48,20 +48,26 @@ daemon_lost(void)
 static int
 ask(struct msg *m)
 {
-	struct pollfd pfd = { .fd = tr->ev, .events = POLLIN };
+	static unsigned seq;
 	ssize_t n;
 
 	if (tr->passive)
 		return -1;
+	m->seq = ++seq;
 	if (send(tr->ev, m, sizeof(*m), MSG_NOSIGNAL) != sizeof(*m)) {
 		daemon_lost();
 		return -1;
 	}
-	if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1) {
+	/* SO_RCVTIMEO bounds the wait (set in tracer_main); a late answer
+	 * to an earlier question that timed out is skipped */
+	do {
+		n = recv(tr->ev, m, sizeof(*m), 0);
+	} while ((n < 0 && errno == EINTR) ||
+	    (n == sizeof(*m) && m->type == MSG_REPLY && m->seq != seq));
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		tr->n.errors++;
 		return -2;
 	}
-	n = recv(tr->ev, m, sizeof(*m), 0);
 	if (n != sizeof(*m) || m->type != MSG_REPLY) {
 		daemon_lost();
 		return -1;
@@ -420,8 +426,11 @@ tracer_main(int ctl, int ev, pid_t daemon)
 	sigset_t set;
 	int i, n;
 
+	struct timeval tv = { REPLY_TIMEOUT_MS / 1000, 0 };
+
 	tr->ctl = ctl;
 	tr->ev = ev;
+	setsockopt(ev, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	tr->daemon = daemon;
 	tr->fan = -1;
 	prctl(PR_SET_NAME, "ipsecfs-monitor");
