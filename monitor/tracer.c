@@ -19,11 +19,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/log.h"
@@ -45,8 +47,30 @@ daemon_lost(void)
 }
 
 /* One request and its reply; -1 when the daemon is gone or silent. */
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int ask_once(struct msg *m);
+
 static int
 ask(struct msg *m)
+{
+	double t0 = now_ns();
+	int rc = ask_once(m);
+
+	tr->n.asks++;
+	tr->n.ask_ns += now_ns() - t0;
+	return rc;
+}
+
+static int
+ask_once(struct msg *m)
 {
 	static unsigned seq;
 	ssize_t n;
@@ -219,6 +243,7 @@ on_seccomp(struct tracee *t)
 	struct user_regs_struct r;
 	bool deny = false;
 	int req = PTRACE_CONT;
+	double t0 = now_ns();
 
 	tr->n.stops++;
 	if (!t->p->active || tr->passive) {
@@ -243,6 +268,7 @@ on_seccomp(struct tracee *t)
 		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 	}
 	resume(t, req, 0);
+	tr->n.stop_ns += now_ns() - t0;
 }
 
 /* The first stop of a thread: inject the filter if its process needs it. */
@@ -280,9 +306,8 @@ on_stop(struct tracee *t, int st)
 	int sig = WSTOPSIG(st), event = st >> 16;
 
 	if (t->p->detaching && event != PTRACE_EVENT_EXEC) {
-		bool sigstop = event == 0;
-
-		detach(t, sigstop ? sig : 0);
+		/* a signal-delivery-stop hands its signal on; others none */
+		detach(t, event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0);
 		return;
 	}
 	switch (event) {
@@ -358,6 +383,10 @@ status(struct strbuf *sb)
 	    "exec_checks=%lu overflow=%lu\n", tr->n.attached, tr->n.detached,
 	    tr->n.execs, tr->n.stops, tr->n.events, tr->n.denied, tr->n.errors,
 	    tr->n.compat, tr->n.fan_events, tr->n.fan_overflow);
+	strbuf_printf(sb, "monitor avg_stop_us=%.1f avg_ask_us=%.1f (time a "
+	    "traced call waits in the tracer; of it, asking the daemon)\n",
+	    tr->n.stops ? tr->n.stop_ns / tr->n.stops / 1e3 : 0.0,
+	    tr->n.asks ? tr->n.ask_ns / tr->n.asks / 1e3 : 0.0);
 	for (p = tr->procs; p != NULL; p = p->next)
 		strbuf_printf(sb, "traced pid=%d threads=%d sockets=%zu "
 		    "mode=%s filter=%s exe=%s\n", p->tgid, p->nthreads, p->nfds,
@@ -434,6 +463,8 @@ tracer_main(int ctl, int ev, pid_t daemon)
 	tr->daemon = daemon;
 	tr->fan = -1;
 	prctl(PR_SET_NAME, "ipsecfs-monitor");
+	/* traced programs wait for us at each stop: run before batch work */
+	setpriority(PRIO_PROCESS, 0, MONITOR_NICE);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);

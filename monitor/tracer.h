@@ -65,6 +65,8 @@ struct tracee {
 struct counters {
 	unsigned long	 attached, detached, execs, stops, events, denied;
 	unsigned long	 errors, compat, fan_events, fan_overflow;
+	unsigned long	 asks;
+	double		 stop_ns, ask_ns;	/* time in seccomp stops, asking */
 };
 
 struct tracer {
@@ -81,6 +83,9 @@ struct tracer {
 };
 
 extern struct tracer *tr;
+
+/* Nice value of the tracer and of the daemon thread answering it. */
+#define MONITOR_NICE	(-10)
 
 #define PTRACE_OPTS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
 	PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
