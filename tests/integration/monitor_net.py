@@ -10,6 +10,8 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py thread-client ADDR PORT N  N threads each connect
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
+  monitor_net.py share-client ADDR PORT     connect, fork (child closes its
+                                            copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
   monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
@@ -126,6 +128,26 @@ def signal_server(addr, port):
     say('usr1', len(got))
 
 
+def share_client(addr, port):
+    c = socket.socket(family(addr), socket.SOCK_STREAM)
+    c.connect((addr, port))
+    lport = c.getsockname()[1]
+    pid = os.fork()
+    if pid == 0:
+        c.close()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    fd = os.dup(c.fileno())
+    c.sendall(b'hello')
+    c.recv(100)
+    c.close()
+    # the monitor reports synchronously: a CLOSE would be logged by now
+    log = open(os.environ['EVLOG']).read() if 'EVLOG' in os.environ else ''
+    say('closes-before-last', log.count('close pid=%d ' % os.getpid()))
+    os.close(fd)
+    say('client', os.getpid(), lport, pid)
+
+
 def try_connect(addr, port):
     c = socket.socket(family(addr), socket.SOCK_STREAM)
     try:
@@ -191,6 +213,8 @@ def main():
         thread_client(addr, port, n)
     elif cmd == 'signal-server':
         signal_server(addr, port)
+    elif cmd == 'share-client':
+        share_client(addr, port)
     elif cmd == 'try-connect':
         try_connect(addr, port)
     elif cmd == 'exec-client':

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Processes as they are: a client forking 100 children that each connect,
-# a multi-threaded client, a program already running when the monitor
+# a multi-threaded client, a socket shared across fork and dup, a program already running when the monitor
 # starts (attached by the /proc scan), and a connect the hook refuses
 # (the program gets EACCES).
 . "$top_srcdir/tests/integration/lib.sh"
@@ -24,7 +24,7 @@ grep -q "traced pid=$SLOW .*mode=active filter=on" "$T/ready" ||
 pass "running program attached"
 
 N=100
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 9)) >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 10)) >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -65,6 +65,18 @@ for l; do
 done
 expect_eq "thread connects" "$(events "$C" | grep connect | sort)" "$(echo "$want" | sort)"
 expect_eq "thread closes" "$(events "$C" | grep -c close)" 8
+
+# One socket, three descriptors (a forked child's copy, a dup): CLOSE
+# comes once, when the last of them goes.
+EVLOG=$T/ev.log $INA "$PY" "$HELPERS/monitor_net.py" share-client "$B_ADDR" "$P" >"$T/share" || fail "share client"
+expect_eq "no CLOSE while a descriptor is left" "$(grep closes-before-last "$T/share")" "closes-before-last 0"
+read -r _ C L K <<EOT
+$(grep '^client' "$T/share")
+EOT
+expect_eq "shared socket events" "$(events "$C")" \
+"connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+expect_eq "child closing its copy: no event" "$(nevents "$K")" 0
 
 # Refused by the hook: the program sees EACCES (13), the event says so.
 out=$($INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$DENY")
