@@ -313,6 +313,8 @@ call_enter(struct tracee *t, long nr, const unsigned long *a, bool *deny)
 		t->pend_arg[1] = (int)a[1];
 		return PTRACE_SYSCALL;
 	case __NR_io_uring_setup:	/* its requests would bypass the filter */
+		note("monitor: refused io_uring_setup pid=%d exe=%s", p->tgid,
+		    p->exe);
 		rc = -EACCES;
 		break;
 	}

@@ -81,6 +81,10 @@ answer(struct monitor *m, struct msg *q)
 		}
 		q->rc = rc;
 		snprintf(q->text, sizeof(q->text), "%s", why);
+	} else if (q->type == MSG_NOTE) {
+		q->text[sizeof(q->text) - 1] = '\0';
+		events_emit("%s", q->text);
+		return;
 	} else {
 		return;
 	}

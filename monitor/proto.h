@@ -18,6 +18,7 @@ enum msg_type {
 	CTL_MARK,		/* daemon -> tracer: path, flags; replied */
 	CTL_STATUS,		/* daemon -> tracer; replied with text */
 	CTL_STOP,		/* daemon -> tracer */
+	MSG_NOTE,		/* tracer -> daemon: a line for events_emit */
 };
 
 #define MSG_TEXT	256

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,22 @@ daemon_event(const struct sock_event *ev, const char *exe, char *why,
 	return m.rc;
 }
 
+/* A line for the daemon's events file (and the log); not answered. */
+void
+note(const char *fmt, ...)
+{
+	static struct msg m;
+	va_list ap;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_NOTE;
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	if (!tr->passive)
+		send(tr->ev, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 void
 resume(struct tracee *t, int req, int sig)
 {
@@ -228,10 +245,13 @@ on_exec(struct tracee *t)
 	if (!tr->passive && !p->detaching) {
 		bool m = daemon_match(p->exe) > 0;
 
-		if (p->active && !m)
+		if (p->active && !m) {
+			note("monitor: released pid=%d exe=%s (exec)", p->tgid,
+			    p->exe);
 			release_proc(p);
-		else if (m)
+		} else if (m) {
 			p->active = true;
+		}
 	}
 	resume(t, PTRACE_CONT, 0);
 }
@@ -258,6 +278,8 @@ on_seccomp(struct tracee *t)
 	if (si.seccomp.ret_data == FILTER_DATA_COMPAT) {
 		tr->n.compat++;
 		deny = true;	/* 32-bit socket calls are not followed */
+		note("monitor: refused a 32-bit socket call pid=%d exe=%s",
+		    t->p->tgid, t->p->exe);
 	} else if (si.seccomp.ret_data == FILTER_DATA_OURS) {
 		req = call_enter(t, (long)si.seccomp.nr,
 		    (const unsigned long *)si.seccomp.args, &deny);

@@ -98,6 +98,7 @@ int	daemon_event(const struct sock_event *ev, const char *exe,
 	    char *why, size_t whylen);
 void	tracer_go_passive(void);
 void	resume(struct tracee *t, int req, int sig);
+void	note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* procs.c: tables */
 struct proc	*proc_find(pid_t tgid);

@@ -28,7 +28,7 @@ TRACER_PID=""
 # mon_start [monitor-run options] PROGRAM...: starts the monitor marking
 # $BIN; returns once it watches execs there and has scanned /proc.
 mon_start() {
-	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -M "$BIN" "$@" 2>"$T/mon.err" &
+	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -e "$T/events" -M "$BIN" "$@" 2>"$T/mon.err" &
 	MON_PID=$!
 	at_exit "mon_cleanup"
 	wait_for 10 test -e "$T/ready" || fail "monitor did not start: $(cat "$T/mon.err")"

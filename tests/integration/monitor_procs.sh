@@ -85,3 +85,7 @@ expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
 expect_eq "refused event" "$(events "$3")" \
 "connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
 check "server served every connection" wait "$SRV"
+mon_stop
+check "events: attach noted" grep -q "monitor: tracing pid=$SLOW exe=$PY (running)" "$T/events"
+check "events: exec attach noted" grep -q "monitor: tracing pid=$C exe=$PY (exec)" "$T/events"
+check "events: denial says why" grep -q "monitor: denied connect pid=$3 exe=$PY local=$A_ADDR:[0-9]* peer=$B_ADDR:$DENY: port $DENY denied by test" "$T/events"
