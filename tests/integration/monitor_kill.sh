@@ -13,7 +13,7 @@ P=$((24000 + NET)); SLOWP=$((P + 1))
 NOHOST=10.99.$NET.3		# no such neighbour: connect blocks on ARP
 mon_start -s "$SLOWP" "$PY"
 
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 3 >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 4 >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -51,6 +51,15 @@ $INA "$PY" "$HELPERS/monitor_net.py" exec-client "$B_ADDR" "$P" /usr/bin/python3
 	fail "released program failed"
 read -r _ E L <"$T/ex"
 expect_eq "no events after the exec" "$(nevents "$E")" 0
+
+# a child spawned with vfork (python's subprocess) and released at its
+# exec of an unnamed program; the parent goes on being traced
+$INA "$PY" "$HELPERS/monitor_net.py" spawn-client "$B_ADDR" "$P" >"$T/sp" ||
+	fail "spawning client failed"
+read -r _ V L <"$T/sp"
+expect_eq "spawning client events" "$(events "$V")" \
+"connect pid=$V proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$V proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
 
 # 4. signals: a handler runs while the program waits in accept; a group
 # stop (SIGSTOP) holds the program stopped until SIGCONT

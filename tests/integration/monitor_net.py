@@ -13,6 +13,7 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py share-client ADDR PORT     connect, fork (child closes its
                                             copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
+  monitor_net.py spawn-client ADDR PORT     run /bin/true (vfork), connect
   monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
   monitor_net.py ftp-client ADDR PORT FILE  ftplib: fetch FILE (passive)
@@ -217,6 +218,10 @@ def main():
         share_client(addr, port)
     elif cmd == 'try-connect':
         try_connect(addr, port)
+    elif cmd == 'spawn-client':
+        import subprocess
+        subprocess.run(['/bin/true'], check=True)
+        say('client', os.getpid(), tcp_connect(addr, port))
     elif cmd == 'exec-client':
         exe = sys.argv[4]
         os.execv(exe, [exe, __file__, 'tcp-client', sys.argv[2], sys.argv[3]])
