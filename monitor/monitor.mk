@@ -9,7 +9,8 @@ check_PROGRAMS += tests/integration/monitor-run
 tests_integration_monitor_run_SOURCES = tests/integration/monitor-run.c
 tests_integration_monitor_run_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
 
-EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py
+EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py \
+	docs/monitor.md
 MONITOR_IT = tests/integration/monitor_tcp.sh tests/integration/monitor_udp.sh \
 	tests/integration/monitor_procs.sh tests/integration/monitor_ftp.sh \
 	tests/integration/monitor_kill.sh
