@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,6 +158,11 @@ resume(struct tracee *t, int req, int sig)
 		sig = t->pend_sig;
 		t->pend_sig = 0;
 	}
+	/* no filter could be put in: stop at every call instead, so that
+	 * still no socket call escapes (slow, but complete) */
+	if (req == PTRACE_CONT && t->p->filter == FILTER_FAILED &&
+	    t->p->active && !tr->passive)
+		req = PTRACE_SYSCALL;
 	t->listening = req == PTRACE_LISTEN;
 	if (ptrace(req, t->tid, 0, sig) < 0 && errno != ESRCH)
 		tr->n.errors++;
@@ -293,6 +299,41 @@ on_seccomp(struct tracee *t)
 	tr->n.stop_ns += now_ns() - t0;
 }
 
+/* A syscall-exit stop asked for by call_enter, or (a process without
+ * the filter) any syscall stop. */
+static void
+on_syscall_stop(struct tracee *t)
+{
+	struct __ptrace_syscall_info si;
+	struct user_regs_struct r;
+	bool deny = false;
+	int req = PTRACE_CONT;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0) {
+		resume(t, PTRACE_CONT, 0);
+		return;
+	}
+	if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
+		if (t->pend != PEND_NONE)
+			call_exit(t);
+		if (!t->dead)
+			resume(t, PTRACE_CONT, 0);
+		return;
+	}
+	if (si.op == PTRACE_SYSCALL_INFO_ENTRY && t->p->active &&
+	    !tr->passive && si.arch == AUDIT_ARCH_X86_64) {
+		tr->n.stops++;
+		req = call_enter(t, (long)si.entry.nr,
+		    (const unsigned long *)si.entry.args, &deny);
+	}
+	if (deny && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+		r.orig_rax = -1;
+		r.rax = -EACCES;
+		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+	}
+	resume(t, req, 0);
+}
+
 /* The first stop of a thread: inject the filter if its process needs it. */
 static void
 first_stop(struct tracee *t, int sig, bool ours)
@@ -359,10 +400,8 @@ on_stop(struct tracee *t, int st)
 		resume(t, PTRACE_CONT, 0);
 		return;
 	}
-	if (sig == (SIGTRAP | 0x80)) {		/* syscall-exit we asked for */
-		call_exit(t);
-		if (!t->dead)
-			resume(t, PTRACE_CONT, 0);
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_stop(t);
 	} else if (sig == SIGSTOP && t->expect_sigstop) {
 		t->expect_sigstop = false;	/* ours: suppressed */
 		first_stop(t, 0, false);

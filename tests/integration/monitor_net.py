@@ -10,6 +10,9 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py thread-client ADDR PORT N  N threads each connect
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
+  monitor_net.py divergent-client ADDR PORT like slow-client, but one of its
+                                            threads has a seccomp filter of
+                                            its own (no TSYNC filter fits)
   monitor_net.py share-client ADDR PORT     connect, fork (child closes its
                                             copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
@@ -149,6 +152,30 @@ def share_client(addr, port):
     say('client', os.getpid(), lport, pid)
 
 
+def divergent_client(addr, port):
+    import ctypes
+    import struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    ready, done, ok = threading.Event(), threading.Event(), []
+
+    def own_filter():
+        # one instruction: return SECCOMP_RET_ALLOW
+        insn = ctypes.create_string_buffer(struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000))
+        prog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', 1, ctypes.addressof(insn)))
+        libc.prctl(38, 1, 0, 0, 0)
+        ok.append(libc.syscall(ctypes.c_long(317), ctypes.c_long(1), ctypes.c_long(0), prog) == 0)
+        ready.set()
+        done.wait()
+    t = threading.Thread(target=own_filter)
+    t.start()
+    ready.wait()
+    if not ok[0]:
+        sys.exit('cannot install a filter')
+    slow_client(addr, port)
+    done.set()
+    t.join()
+
+
 def try_connect(addr, port):
     c = socket.socket(family(addr), socket.SOCK_STREAM)
     try:
@@ -216,6 +243,8 @@ def main():
         signal_server(addr, port)
     elif cmd == 'share-client':
         share_client(addr, port)
+    elif cmd == 'divergent-client':
+        divergent_client(addr, port)
     elif cmd == 'try-connect':
         try_connect(addr, port)
     elif cmd == 'spawn-client':

@@ -17,14 +17,25 @@ SLOW=$!
 at_exit "kill $SLOW 2>/dev/null"
 exec 7>"$T/slow.in"
 wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+# and one whose threads have diverging filters: ours cannot be added with
+# TSYNC, so it is traced stopping at every call
+mkfifo "$T/div.in"
+$INA "$PY" "$HELPERS/monitor_net.py" divergent-client "$B_ADDR" "$P" <"$T/div.in" >"$T/div" &
+DIV=$!
+at_exit "kill $DIV 2>/dev/null"
+exec 8>"$T/div.in"
+wait_for 10 grep -q started "$T/div" || fail "divergent client did not start"
 
 mon_start -d "$DENY" "$PY"
 grep -q "traced pid=$SLOW .*mode=active filter=on" "$T/ready" ||
 	fail "running program not attached: $(cat "$T/ready")"
 pass "running program attached"
+grep -q "traced pid=$DIV .*mode=active filter=failed" "$T/ready" ||
+	fail "divergent program: $(cat "$T/ready")"
+pass "program with its own thread filter: traced without ours"
 
 N=100
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 10)) >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 11)) >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -37,6 +48,15 @@ read -r _ C L <<EOT
 $(grep client "$T/slow")
 EOT
 expect_eq "attached client events" "$(events "$C")" \
+"connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+echo go >&8
+exec 8>&-
+check "divergent client finished" wait "$DIV"
+read -r _ C L <<EOT
+$(grep client "$T/div")
+EOT
+expect_eq "divergent client events (every call stops)" "$(events "$C")" \
 "connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
 close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
 
