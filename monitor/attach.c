@@ -89,6 +89,8 @@ attach_proc(pid_t tgid, const char *exe, bool from_exec)
 	tr->n.attached++;
 	note("monitor: tracing pid=%d exe=%s (%s)", tgid, exe,
 	    from_exec ? "exec" : "running");
+	if (!from_exec)
+		report_existing(p);
 	return 0;
 }
 

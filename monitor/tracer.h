@@ -148,6 +148,7 @@ int	call_enter(struct tracee *t, long nr, const unsigned long *args,
 	    bool *deny);
 void	call_exit(struct tracee *t);
 void	sock_closed(struct sockent *s, struct proc *p, int fd);
+void	report_existing(struct proc *p);
 
 /* attach.c */
 int	attach_proc(pid_t tgid, const char *exe, bool from_exec);

@@ -10,9 +10,9 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py thread-client ADDR PORT N  N threads each connect
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
-  monitor_net.py divergent-client ADDR PORT like slow-client, but one of its
-                                            threads has a seccomp filter of
-                                            its own (no TSYNC filter fits)
+  monitor_net.py divergent-client ADDR PORT like slow-client, but two of its
+                                            threads have seccomp filters of
+                                            their own (no TSYNC filter fits)
   monitor_net.py share-client ADDR PORT     connect, fork (child closes its
                                             copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
@@ -169,7 +169,14 @@ def divergent_client(addr, port):
     t = threading.Thread(target=own_filter)
     t.start()
     ready.wait()
-    if not ok[0]:
+    ready.clear()
+    # and one of the main thread's own: neither thread's filter is an
+    # ancestor of the other's, so no thread can TSYNC a filter onto both
+    insn = ctypes.create_string_buffer(struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000))
+    prog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', 1, ctypes.addressof(insn)))
+    libc.prctl(38, 1, 0, 0, 0)
+    ok.append(libc.syscall(ctypes.c_long(317), ctypes.c_long(1), ctypes.c_long(0), prog) == 0)
+    if not all(ok):
         sys.exit('cannot install a filter')
     slow_client(addr, port)
     done.set()

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Processes as they are: a client forking 100 children that each connect,
+# Processes as they are: a server listening before the monitor starts
+# (its socket reported at attach), a client forking 100 children that each connect,
 # a multi-threaded client, a socket shared across fork and dup, a program already running when the monitor
 # starts (attached by the /proc scan), and a connect the hook refuses
 # (the program gets EACCES).
@@ -26,7 +27,24 @@ at_exit "kill $DIV 2>/dev/null"
 exec 8>"$T/div.in"
 wait_for 10 grep -q started "$T/div" || fail "divergent client did not start"
 
+# a server listening before the monitor starts
+Q=$((P + 2))
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$Q" >"$T/early" &
+EARLY=$!
+at_exit "kill $EARLY 2>/dev/null"
+wait_for 10 grep -q listening "$T/early" || fail "early server did not start"
+
 mon_start -d "$DENY" "$PY"
+expect_eq "listener found at attach" "$(events "$EARLY")" \
+"listen pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-"
+$INA "$PY" "$HELPERS/monitor_net.py" tcp-client "$B_ADDR" "$Q" >"$T/ecli" || fail "early server's client"
+read -r _ C L <"$T/ecli"
+check "early server done" wait "$EARLY"
+expect_eq "early server events" "$(events "$EARLY")" \
+"listen pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-
+accept pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=$A_ADDR:$L
+close pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=$A_ADDR:$L
+close pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-"
 grep -q "traced pid=$SLOW .*mode=active filter=on" "$T/ready" ||
 	fail "running program not attached: $(cat "$T/ready")"
 pass "running program attached"
