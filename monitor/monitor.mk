@@ -1,7 +1,8 @@
 # monitor/: rules of this part (see Makefile.am)
 noinst_LIBRARIES += libmonitor.a
 libmonitor_a_SOURCES = monitor/monitor.c monitor/proto.h monitor/tracer.h \
-	monitor/tracer.c monitor/procs.c monitor/attach.c monitor/inject.c \
+	monitor/tracer.c monitor/ask.c monitor/stops.c monitor/procs.c \
+	monitor/attach.c monitor/inject.c \
 	monitor/filter.c monitor/sock.c monitor/calls.c
 DAEMON_LIBS += libmonitor.a
 

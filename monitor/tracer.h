@@ -93,12 +93,20 @@ extern struct tracer *tr;
 
 /* tracer.c */
 int	tracer_main(int ctl, int ev, pid_t daemon);
+void	tracer_go_passive(void);
+
+/* ask.c */
+#define REPLY_TIMEOUT_MS	5000
+void	daemon_lost(void);
 int	daemon_match(const char *exe);
 int	daemon_event(const struct sock_event *ev, const char *exe,
 	    char *why, size_t whylen);
-void	tracer_go_passive(void);
-void	resume(struct tracee *t, int req, int sig);
 void	note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double	mon_now_ns(void);
+
+/* stops.c */
+void	reap(void);
+void	resume(struct tracee *t, int req, int sig);
 
 /* procs.c: tables */
 struct proc	*proc_find(pid_t tgid);
