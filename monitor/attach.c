@@ -80,11 +80,17 @@ attach_proc(pid_t tgid, const char *exe, bool from_exec)
 	if (seize_threads(p, !from_exec, from_exec) < 0) {
 		log_warn("monitor: cannot trace pid %d (%s): %s", tgid, exe,
 		    strerror(errno));
+		note("monitor: cannot trace pid=%d exe=%s: %s", tgid, exe,
+		    strerror(errno));
 		tr->n.errors++;
 		proc_free(p);
 		return -1;
 	}
 	tr->n.attached++;
+	note("monitor: tracing pid=%d exe=%s (%s)", tgid, exe,
+	    from_exec ? "exec" : "running");
+	if (!from_exec)
+		report_existing(p);
 	return 0;
 }
 
@@ -107,6 +113,26 @@ release_proc(struct proc *p)
 			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
 }
 
+/* Another tracer of ours, or a process someone already traces: never
+ * touched (two tracers attaching each other would stop both for good). */
+static bool
+untouchable(pid_t pid)
+{
+	char path[64], line[128];
+	bool no = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return true;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strcmp(line, "Name:\tipsecfs-monitor\n") == 0 ||
+		    (strncmp(line, "TracerPid:", 10) == 0 && atoi(line + 10) != 0))
+			no = true;
+	fclose(f);
+	return no;
+}
+
 void
 scan_procs(void)
 {
@@ -119,8 +145,10 @@ scan_procs(void)
 	for (p = tr->procs; p != NULL; p = p->next) {
 		bool m = !p->detaching && daemon_match(p->exe) > 0;
 
-		if (p->active && !m)
+		if (p->active && !m) {
+			note("monitor: released pid=%d exe=%s", p->tgid, p->exe);
 			release_proc(p);
+		}
 		else if (!p->active && m && p->filter == FILTER_ON)
 			p->active = true;
 	}
@@ -134,7 +162,7 @@ scan_procs(void)
 			continue;
 		if (read_exe(pid, exe, sizeof(exe)) < 0)
 			continue;	/* kernel thread or gone */
-		if (daemon_match(exe) > 0)
+		if (daemon_match(exe) > 0 && !untouchable(pid))
 			attach_proc(pid, exe, false);
 	}
 	closedir(d);
@@ -174,7 +202,8 @@ fan_one(const struct fanotify_event_metadata *md)
 	if (n > 0 && !tr->passive && proc_find(md->pid) == NULL &&
 	    md->pid != tr->daemon) {
 		exe[n] = '\0';
-		if (daemon_match(exe) > 0 && kill(md->pid, SIGSTOP) == 0)
+		if (daemon_match(exe) > 0 && !untouchable(md->pid) &&
+		    kill(md->pid, SIGSTOP) == 0)
 			stopped = true;
 	}
 	if (write(tr->fan, &resp, sizeof(resp)) != sizeof(resp))

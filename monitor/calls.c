@@ -6,7 +6,10 @@
  * the last descriptor of a socket in any traced process is gone. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <netinet/in.h>
@@ -97,6 +100,14 @@ no:
 }
 
 static int
+port_of_ss(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static int
 read_addr(pid_t pid, unsigned long addr, unsigned long len,
     struct sockaddr_storage *ss)
 {
@@ -149,7 +160,7 @@ to_peer(struct tracee *t, int fd, const struct sockaddr_storage *peer,
 				return 0;
 			}
 	sock_autobind(sfd, &si);
-	sock_src(sfd, peer, &si.local);
+	sock_src(sfd, t->p->netns, peer, &si.local);
 	close(sfd);
 	rc = report(t->p, is_connect ? SOCK_CONNECT : SOCK_SEND, fd, s, &si, peer);
 	if (rc == 0 && !is_connect)
@@ -254,28 +265,27 @@ is_dupfd(long cmd)
 }
 
 int
-call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
+call_enter(struct tracee *t, long nr, const unsigned long *a, bool *deny)
 {
 	struct proc *p = t->p;
 	struct sockaddr_storage peer;
-	long nr = r->orig_rax;
-	int fd = (int)r->rdi, rc = 0;
+	int fd = (int)a[0], rc = 0;
 
 	*deny = false;
 	switch (nr) {
 	case __NR_connect:
-		if (read_addr(t->tid, r->rsi, r->rdx, &peer) == 0)
+		if (read_addr(t->tid, a[1], a[2], &peer) == 0)
 			rc = to_peer(t, fd, &peer, true);
 		break;
 	case __NR_sendto:
-		if (read_addr(t->tid, r->r8, r->r9, &peer) == 0)
+		if (read_addr(t->tid, a[4], a[5], &peer) == 0)
 			rc = to_peer(t, fd, &peer, false);
 		break;
 	case __NR_sendmsg:
-		rc = on_sendmsg(t, fd, r->rsi);
+		rc = on_sendmsg(t, fd, a[1]);
 		break;
 	case __NR_sendmmsg:
-		rc = on_sendmmsg(t, fd, r->rsi, (unsigned)r->rdx);
+		rc = on_sendmmsg(t, fd, a[1], (unsigned)a[2]);
 		break;
 	case __NR_recvfrom:
 	case __NR_recvmsg:
@@ -293,10 +303,10 @@ call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
 		fd_close(p, fd);
 		break;
 	case __NR_close_range:
-		on_close_range(p, (unsigned)r->rdi, (unsigned)r->rsi, (unsigned)r->rdx);
+		on_close_range(p, (unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
 		break;
 	case __NR_fcntl:
-		if (!is_dupfd(r->rsi))
+		if (!is_dupfd(a[1]))
 			break;
 		/* FALLTHROUGH */
 	case __NR_dup:
@@ -307,19 +317,67 @@ call_enter(struct tracee *t, struct user_regs_struct *r, bool *deny)
 		return PTRACE_SYSCALL;
 	case __NR_dup2:
 	case __NR_dup3:
-		if (fd_get(p, fd) == NULL && fd_get(p, (int)r->rsi) == NULL)
+		if (fd_get(p, fd) == NULL && fd_get(p, (int)a[1]) == NULL)
 			break;
 		t->pend = PEND_DUP2;
 		t->pend_arg[0] = fd;
-		t->pend_arg[1] = (int)r->rsi;
+		t->pend_arg[1] = (int)a[1];
 		return PTRACE_SYSCALL;
 	case __NR_io_uring_setup:	/* its requests would bypass the filter */
+		note("monitor: refused io_uring_setup pid=%d exe=%s", p->tgid,
+		    p->exe);
 		rc = -EACCES;
 		break;
 	}
 	if (rc < 0)
 		*deny = true;
 	return PTRACE_CONT;
+}
+
+/* A program attached while running: its IPv4/IPv6 sockets are taken
+ * into the table and those in use reported (LISTEN for listeners,
+ * CONNECT for connected ones, accepted or not; RECV for bound UDP). */
+void
+report_existing(struct proc *p)
+{
+	char path[320], link[64];
+	struct sockaddr_storage peer;
+	struct sockinfo si;
+	struct sockent *s;
+	struct dirent *de;
+	socklen_t len;
+	int fd, sfd, listening;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", p->tgid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", p->tgid, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if ((int)len <= 0 || strncmp(link, "socket:", 7) != 0)
+			continue;
+		fd = atoi(de->d_name);
+		if ((sfd = grab(p, fd, &si, &s)) < 0 || s->reported) {
+			if (sfd >= 0)
+				close(sfd);
+			continue;	/* not IP, or a copy already reported */
+		}
+		len = sizeof(listening);
+		if (getsockopt(sfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
+			listening = 0;
+		len = sizeof(peer);
+		memset(&peer, 0, sizeof(peer));
+		if (listening)
+			report(p, SOCK_LISTEN, fd, s, &si, NULL);
+		else if (getpeername(sfd, (struct sockaddr *)&peer, &len) == 0)
+			report(p, SOCK_CONNECT, fd, s, &si, &peer);
+		else if (si.proto == IPPROTO_UDP && port_of_ss(&si.local) != 0 &&
+		    report(p, SOCK_RECV, fd, s, &si, NULL) == 0)
+			s->recv_seen = true;
+		close(sfd);
+	}
+	closedir(d);
 }
 
 static void

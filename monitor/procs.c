@@ -28,6 +28,8 @@ proc_find(pid_t tgid)
 struct proc *
 proc_new(pid_t tgid, const char *exe, bool active)
 {
+	char path[64];
+	struct stat st;
 	struct proc *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -39,6 +41,9 @@ proc_new(pid_t tgid, const char *exe, bool active)
 		return NULL;
 	}
 	snprintf(p->exe, sizeof(p->exe), "%s", exe);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", tgid);
+	if (stat(path, &st) == 0)
+		p->netns = st.st_ino;
 	p->active = active;
 	p->next = tr->procs;
 	tr->procs = p;

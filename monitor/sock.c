@@ -52,17 +52,14 @@ sock_info(int sfd, struct sockinfo *si)
 	if (fstat(sfd, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return -1;
 	si->id = st.st_ino;
-	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &si->family, &len) < 0)
-		return -1;
-	if (si->family != AF_INET && si->family != AF_INET6)
-		return 0;
-	len = sizeof(int);
-	getsockopt(sfd, SOL_SOCKET, SO_TYPE, &si->type, &len);
-	len = sizeof(int);
-	getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &si->proto, &len);
 	len = sizeof(si->local);
 	if (getsockname(sfd, (struct sockaddr *)&si->local, &len) < 0)
 		return -1;
+	si->family = si->local.ss_family;
+	if (si->family != AF_INET && si->family != AF_INET6)
+		return 0;
+	len = sizeof(int);
+	getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &si->proto, &len);
 	return 0;
 }
 
@@ -110,16 +107,21 @@ is_any(const struct sockaddr_storage *ss)
 static struct probe {
 	uint64_t	ns;
 	int		fd4, fd6;
+	int		mark[2];		/* as set on fd4, fd6 */
+	char		dev[2][IF_NAMESIZE];
 } probes[NPROBE];
 static unsigned nprobe_next;
 
 static struct probe *
-probe_for(int sfd)
+probe_for(int sfd, uint64_t netns)
 {
 	struct probe *pr;
 	struct stat st;
 	int ns, i;
 
+	for (i = 0; i < NPROBE; i++)	/* the program's own namespace */
+		if (netns != 0 && probes[i].ns == netns && probes[i].fd4 > 0)
+			return &probes[i];
 	if ((ns = ioctl(sfd, SIOCGSKNS)) < 0)
 		return NULL;
 	if (fstat(ns, &st) < 0)
@@ -162,37 +164,40 @@ fail:
  * the socket's own network namespace, with the socket's mark and device),
  * with the socket's port. */
 int
-sock_src(int sfd, const struct sockaddr_storage *peer,
+sock_src(int sfd, uint64_t netns, const struct sockaddr_storage *peer,
     struct sockaddr_storage *local)
 {
-	struct sockaddr_storage src, unspec;
+	struct sockaddr_storage src;
 	struct probe *pr;
 	socklen_t len;
-	char dev[IF_NAMESIZE];
-	int fd, mark = 0, port = port_of(local);
+	char dev[IF_NAMESIZE] = "";
+	int fd, v6, mark = 0, port = port_of(local);
 
 	if (!is_any(local) || peer->ss_family != local->ss_family)
 		return 0;
-	if ((pr = probe_for(sfd)) == NULL)
+	if ((pr = probe_for(sfd, netns)) == NULL)
 		return -1;
-	fd = peer->ss_family == AF_INET ? pr->fd4 : pr->fd6;
+	v6 = peer->ss_family == AF_INET6;
+	fd = v6 ? pr->fd6 : pr->fd4;
 	len = sizeof(mark);
 	getsockopt(sfd, SOL_SOCKET, SO_MARK, &mark, &len);
-	setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
-	len = sizeof(dev);
+	if (mark != pr->mark[v6] &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == 0)
+		pr->mark[v6] = mark;
+	len = sizeof(dev) - 1;
 	if (getsockopt(sfd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) < 0)
 		len = 0;
-	setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, len);
-	len = peer->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-	    sizeof(struct sockaddr_in6);
+	dev[len] = '\0';
+	if (strcmp(dev, pr->dev[v6]) != 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev)) == 0)
+		memcpy(pr->dev[v6], dev, sizeof(dev));
+	/* connecting a UDP socket sends nothing: it only routes */
+	len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (connect(fd, (const struct sockaddr *)peer, len) < 0)
 		return -1;
 	len = sizeof(src);
 	if (getsockname(fd, (struct sockaddr *)&src, &len) < 0)
 		return -1;
-	memset(&unspec, 0, sizeof(unspec));
-	unspec.ss_family = AF_UNSPEC;
-	connect(fd, (struct sockaddr *)&unspec, sizeof(unspec));
 	if (src.ss_family == AF_INET)
 		((struct sockaddr_in *)&src)->sin_port = htons(port);
 	else

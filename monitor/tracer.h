@@ -38,6 +38,7 @@ struct proc {
 	bool		 active;	/* policies name it: report events */
 	bool		 detaching;	/* no filter: detach at each stop */
 	enum filter_state filter;
+	uint64_t	 netns;		/* inode of its network namespace */
 	unsigned long	 sysinsn;	/* address of a syscall instruction */
 	int		 nthreads;
 	struct fdent	*fds;
@@ -64,6 +65,8 @@ struct tracee {
 struct counters {
 	unsigned long	 attached, detached, execs, stops, events, denied;
 	unsigned long	 errors, compat, fan_events, fan_overflow;
+	unsigned long	 asks;
+	double		 stop_ns, ask_ns;	/* time in seccomp stops, asking */
 };
 
 struct tracer {
@@ -81,16 +84,28 @@ struct tracer {
 
 extern struct tracer *tr;
 
+/* Nice value of the tracer and of the daemon thread answering it. */
+#define MONITOR_NICE	(-10)
+
 #define PTRACE_OPTS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
 	PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
 	PTRACE_O_TRACESYSGOOD)
 
 /* tracer.c */
 int	tracer_main(int ctl, int ev, pid_t daemon);
+void	tracer_go_passive(void);
+
+/* ask.c */
+#define REPLY_TIMEOUT_MS	5000
+void	daemon_lost(void);
 int	daemon_match(const char *exe);
 int	daemon_event(const struct sock_event *ev, const char *exe,
 	    char *why, size_t whylen);
-void	tracer_go_passive(void);
+void	note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double	mon_now_ns(void);
+
+/* stops.c */
+void	reap(void);
 void	resume(struct tracee *t, int req, int sig);
 
 /* procs.c: tables */
@@ -130,16 +145,18 @@ struct sockinfo {
 int	sock_grab(struct proc *p, int fd);
 int	sock_info(int sfd, struct sockinfo *si);
 int	sock_autobind(int sfd, struct sockinfo *si);
-int	sock_src(int sfd, const struct sockaddr_storage *peer,
+int	sock_src(int sfd, uint64_t netns, const struct sockaddr_storage *peer,
 	    struct sockaddr_storage *local);
 int	mem_read(pid_t pid, unsigned long addr, void *buf, size_t len);
 int	mem_write(pid_t pid, unsigned long addr, const void *buf, size_t len);
 
 /* calls.c: a seccomp stop or the syscall-exit stop it asked for;
  * returns the ptrace request to resume with (PTRACE_CONT/SYSCALL). */
-int	call_enter(struct tracee *t, struct user_regs_struct *regs, bool *deny);
+int	call_enter(struct tracee *t, long nr, const unsigned long *args,
+	    bool *deny);
 void	call_exit(struct tracee *t);
 void	sock_closed(struct sockent *s, struct proc *p, int fd);
+void	report_existing(struct proc *p);
 
 /* attach.c */
 int	attach_proc(pid_t tgid, const char *exe, bool from_exec);
