@@ -5,3 +5,10 @@ libfs_a_SOURCES = fs/daemon.c fs/tree.c fs/tree.h fs/node.c fs/node.h \
 	fs/store.c fs/store.h fs/evstream.c fs/evstream.h \
 	fs/mountpoint.c fs/mountpoint.h
 DAEMON_LIBS += libfs.a
+
+# Integration tests: a real mount in a temporary directory (root and FUSE).
+EXTRA_DIST += tests/integration/fs_lib.sh
+if NETNS_TESTS
+TESTS += tests/integration/fs_tree.sh
+endif
+EXTRA_DIST += tests/integration/fs_tree.sh

@@ -349,8 +349,9 @@ tree_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return tree_open(path, fi);
 	case N_ROOT:
 	case N_APPS:
-	case N_APP:
 		return -EEXIST;
+	case N_APP:	/* only directories live in apps/ */
+		return apps_exists(t->apps, n.app, NULL) ? -EEXIST : -EPERM;
 	default:
 		return n.kind == N_NONE ? -EPERM :
 		    (fi->flags & O_EXCL) ? -EEXIST : t->readonly ? -EROFS : -EACCES;
