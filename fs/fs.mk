@@ -9,6 +9,8 @@ DAEMON_LIBS += libfs.a
 # Integration tests: a real mount in a temporary directory (root and FUSE).
 EXTRA_DIST += tests/integration/fs_lib.sh
 if NETNS_TESTS
-TESTS += tests/integration/fs_tree.sh
+TESTS += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
+	tests/integration/fs_events.sh
 endif
-EXTRA_DIST += tests/integration/fs_tree.sh
+EXTRA_DIST += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
+	tests/integration/fs_events.sh
