@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -563,39 +564,57 @@ finish_peers(struct load *l)
 	return 0;
 }
 
-/* Reads the whole file for confscan. */
+/* Reads all of size bytes, and checks that nothing follows. */
+static int
+read_all(int fd, char *buf, size_t size)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off <= size) {
+		n = read(fd, buf + off, size + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	return n < 0 ? -1 : off == size ? 0 : 1;
+}
+
+/* Reads the whole file for confscan. O_NONBLOCK: a FIFO must not hang
+ * the daemon's start; it is refused as not a regular file. */
 static char *
 read_file(struct load *l, struct stat *st)
 {
-	FILE *f;
-	char *buf;
-	size_t n;
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t size = 0;
+	int fd, rc;
 
-	if ((f = fopen(l->path, "re")) == NULL) {
+	if ((fd = open(l->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		fail(l, 0, NULL, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), st) != 0 || !S_ISREG(st->st_mode)) {
-		fail(l, 0, NULL, "not a regular file");
-		fclose(f);
-		return NULL;
-	}
-	if ((buf = malloc(CONF_SIZE_MAX + 1)) == NULL) {
-		fail(l, 0, NULL, "out of memory");
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, CONF_SIZE_MAX + 1, f);
-	if (ferror(f) || n > CONF_SIZE_MAX || memchr(buf, '\0', n)) {
-		fail(l, 0, NULL, ferror(f) ? "read error" : n > CONF_SIZE_MAX ?
-		    "larger than 1 MiB" : "contains a NUL byte");
-		explicit_bzero(buf, n);
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))
+		why = "not a regular file";
+	else if (st->st_size > CONF_SIZE_MAX)
+		why = "larger than 1 MiB";
+	else if ((buf = malloc((size = (size_t)st->st_size) + 2)) == NULL)
+		why = "out of memory";
+	else if ((rc = read_all(fd, buf, size)) != 0)
+		why = rc < 0 ? "read error" : "changed while being read";
+	else if (memchr(buf, '\0', size) != NULL)
+		why = "contains a NUL byte";
+	close(fd);
+	if (why) {
+		fail(l, 0, NULL, "%s", why);
+		if (buf)
+			explicit_bzero(buf, size + 2);
 		free(buf);
-		fclose(f);
 		return NULL;
 	}
-	fclose(f);
-	buf[n] = '\0';
+	buf[size] = '\0';
 	return buf;
 }
 

@@ -51,8 +51,11 @@ struct conf {
 
 /* Loads path (NULL: CONF_DEFAULT_PATH if it exists, else defaults only).
  * A path given explicitly must exist. On error returns -1 with
- * "FILE:LINE: key: reason" (line when known) in err. */
+ * "FILE:LINE: key: reason" (line when known) in err. *c is overwritten,
+ * not freed; it owns its strings and peers (conf_free); on error it is
+ * left zeroed. Not thread-safe (iniparser's error callback is global). */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+/* The built-in defaults (DESIGN.md's values); aborts if out of memory. */
 void conf_defaults(struct conf *c);
 void conf_free(struct conf *c);
 

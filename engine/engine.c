@@ -301,3 +301,15 @@ engine_socket_event(struct engine *e, const struct sock_event *ev,
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }
+
+int
+engine_socket_events(struct engine *e, const struct sock_event *evs,
+    size_t n, int *results)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	rc = sock_events(e, evs, n, results);
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}

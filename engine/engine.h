@@ -40,10 +40,22 @@ bool engine_app_for_exe(struct engine *e, const char *exe, char *name, size_t le
 int engine_socket_event(struct engine *e, const struct sock_event *ev,
     char *why, size_t whylen);
 
+/* A burst of socket events (e.g. all the monitor read in one wake-up),
+ * applied as one batch: one netlink round trip when the kernel takes it
+ * all. Returns once every event's entries are in the kernel; results[i]
+ * gets each event's 0 or -errno (when the batch is refused the events are
+ * retried one at a time, to tell which). Returns how many failed. */
+int engine_socket_events(struct engine *e, const struct sock_event *evs,
+    size_t n, int *results);
+
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);
 void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);
 void engine_render_app_status(struct engine *e, const char *name, struct strbuf *sb);
+/* The sas file comes from the IKE part: it registers its renderer here
+ * (NULL: the file shows nothing); fn is called with the engine lock held. */
+void engine_set_sa_renderer(struct engine *e,
+    void (*fn)(void *arg, struct strbuf *sb), void *arg);
 void engine_render_sas(struct engine *e, struct strbuf *sb);
 void engine_render_status(struct engine *e, struct strbuf *sb);
 

@@ -34,6 +34,8 @@ struct sock {
 	struct spd_vec	 entries;	/* as translated, all owned by this sock */
 	struct sock	*hnext;		/* hash chain */
 	struct sock	*prev, *next;	/* all sockets, oldest first */
+	struct sock	*lnext;		/* listening sockets */
+	bool		 in_llist;
 };
 
 /* One kernel SPD slot (selector + direction) and the sockets wanting it. */
@@ -73,6 +75,7 @@ struct engine {
 	struct sock		**sh;
 	size_t			 nsh, nsocks;
 	struct sock		*first, *last;
+	struct sock		*listeners;	/* sockets that ever listened */
 	/* owned slots */
 	struct slot		**slh;
 	size_t			 nslh, nslots, ninstalled;
@@ -82,6 +85,8 @@ struct engine {
 	size_t			 caperrs;
 	bool			 kernel_esp;	/* probe result */
 	bool			 datapath_kernel;
+	void			(*sa_render)(void *, struct strbuf *);
+	void			*sa_render_arg;
 	struct counters		 c;
 	time_t			 started;
 	/* the loop thread */
@@ -89,6 +94,12 @@ struct engine {
 	pthread_cond_t		 cond;
 	bool			 running, stopping;
 	uint64_t		 next_expiry;	/* ms, 0: none */
+};
+
+/* A socket and the entries it is to have. */
+struct change {
+	struct sock	*s;
+	struct spd_vec	 next;	/* the socket's new entries (taken on success) */
 };
 
 uint64_t now_ms(void);
@@ -106,12 +117,16 @@ uint64_t socks_next_expiry(struct engine *e);
 void socks_expire(struct engine *e, uint64_t now);
 int sock_event(struct engine *e, const struct sock_event *ev, char *why,
     size_t whylen);
+/* Pieces of sock_event() that burst.c shares. */
+int event_check(const struct sock_event *ev);
+int update(struct engine *e, struct sock *s, const struct sock_event *ev);
+size_t dependents(struct engine *e, const struct sock *l, struct change **out);
+void emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
+    const struct counters *before, int rc);
+int sock_events(struct engine *e, const struct sock_event *evs, size_t n,
+    int *results);
 
 /* reconcile.c: sockets' new entries into the kernel, all or nothing. */
-struct change {
-	struct sock	*s;
-	struct spd_vec	 next;	/* the socket's new entries (taken on success) */
-};
 int apply(struct engine *e, struct change *ch, size_t n);
 /* Reads the kernel's owned entries and makes them what the sockets want. */
 int reconcile_full(struct engine *e);

@@ -29,3 +29,9 @@ EXTRA_DIST += tests/fuzz/corpus/fuzz_policy
 # ipsecfs --check from the outside; skips until the ipsecfs binary links.
 TESTS += tests/unit/test_policy_check.sh
 EXTRA_DIST += tests/unit/test_policy_check.sh
+
+BENCHES += bench_policy
+bench_policy_SOURCES = tests/bench/bench_policy.c
+bench_policy_LDADD = libpolicy.a libcore.a
+
+dist_man_MANS += man/ipsecfs-policy.5

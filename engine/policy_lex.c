@@ -42,7 +42,12 @@ is_space(unsigned char c)
 static bool
 is_word(unsigned char c)
 {
-	return c > ' ' && c < 0x7f && strchr("{};,=#", c) == NULL;
+	switch (c) {
+	case '{': case '}': case ';': case ',': case '=': case '#':
+		return false;
+	default:
+		return c > ' ' && c < 0x7f;
+	}
 }
 
 static void

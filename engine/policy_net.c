@@ -116,9 +116,12 @@ parse_prefix(struct pnet *n, const char *range, struct policy_error *err)
 	struct prefix pf;
 	int bits, len = 0;
 
-	if ((size_t)(slash - range) >= sizeof(addr) ||
-	    (memcpy(addr, range, (size_t)(slash - range)),
-	    addr[slash - range] = '\0', ipaddr_parse(addr, &pf.addr) != 0)) {
+	if ((size_t)(slash - range) < sizeof(addr)) {
+		memcpy(addr, range, (size_t)(slash - range));
+		addr[slash - range] = '\0';
+	} else
+		addr[0] = '\0';
+	if (ipaddr_parse(addr, &pf.addr) != 0) {
 		policy_seterr(err, n->line, n->col,
 		    "bad address in prefix '%.60s'", range);
 		return -1;
@@ -144,8 +147,9 @@ parse_prefix(struct pnet *n, const char *range, struct policy_error *err)
 		return -1;
 	}
 	n->form = RANGE_PREFIX;
-	return set_prefixes(n, &pf, 1, err) ||
-	    set_text(n, prefix_str(&pf, buf, sizeof(buf)), err);
+	if (set_prefixes(n, &pf, 1, err) != 0)
+		return -1;
+	return set_text(n, prefix_str(&pf, buf, sizeof(buf)), err);
 }
 
 static int
@@ -175,7 +179,9 @@ parse_span(struct pnet *n, const char *range, const char *dash,
 	count = split_span(&n->lo, &n->hi, pf);
 	snprintf(text, sizeof(text), "%s-%s", ipaddr_str(&n->lo, lo, sizeof(lo)),
 	    ipaddr_str(&n->hi, hi, sizeof(hi)));
-	return set_prefixes(n, pf, count, err) || set_text(n, text, err);
+	if (set_prefixes(n, pf, count, err) != 0)
+		return -1;
+	return set_text(n, text, err);
 }
 
 /* RFC 1123 names: dot-separated labels of letters, digits and inner
@@ -229,8 +235,9 @@ pnet_parse_range(struct pnet *n, const char *range, int line, int col,
 
 		n->form = RANGE_ADDR;
 		n->hi = n->lo;
-		return set_prefixes(n, &pf, 1, err) ||
-		    set_text(n, ipaddr_str(&n->lo, buf, sizeof(buf)), err);
+		if (set_prefixes(n, &pf, 1, err) != 0)
+			return -1;
+		return set_text(n, ipaddr_str(&n->lo, buf, sizeof(buf)), err);
 	}
 	if (dash != NULL && (size_t)(dash - range) < sizeof(lo)) {
 		memcpy(lo, range, (size_t)(dash - range));

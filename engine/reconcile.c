@@ -174,7 +174,7 @@ owner_insert(struct slot *sl, size_t idx, struct sock *s,
 	struct owner *no;
 
 	if (sl->nown == sl->capown) {
-		size_t nc = sl->capown ? sl->capown * 2 : 2;
+		size_t nc = sl->capown ? sl->capown * 2 : 1;
 
 		if ((no = reallocarray(sl->own, nc, sizeof(*no))) == NULL)
 			return -ENOMEM;

@@ -132,9 +132,23 @@ engine_render_app_status(struct engine *e, const char *name, struct strbuf *sb)
 }
 
 void
+engine_set_sa_renderer(struct engine *e,
+    void (*fn)(void *arg, struct strbuf *sb), void *arg)
+{
+	pthread_mutex_lock(&e->lock);
+	e->sa_render = fn;
+	e->sa_render_arg = arg;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
 engine_render_sas(struct engine *e, struct strbuf *sb)
 {
-	/* CHILD SAs are the IKE part's; the engine holds none itself. */
+	/* IKE and CHILD SAs are the IKE part's; the engine holds none. */
+	pthread_mutex_lock(&e->lock);
+	if (e->sa_render != NULL)
+		e->sa_render(e->sa_render_arg, sb);
+	pthread_mutex_unlock(&e->lock);
 }
 
 void

@@ -110,6 +110,14 @@ sock_unlink(struct engine *e, struct sock *s)
 {
 	struct sock **pp;
 
+	if (s->in_llist) {
+		for (pp = &e->listeners; *pp != NULL; pp = &(*pp)->lnext) {
+			if (*pp == s) {
+				*pp = s->lnext;
+				break;
+			}
+		}
+	}
 	for (pp = &e->sh[sock_hash(s->id, e->nsh)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == s) {
@@ -143,14 +151,18 @@ int
 sock_translate(struct engine *e, struct sock *s, struct spd_vec *out)
 {
 	struct sock *l = NULL;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (s->app == NULL)
 		return 0;
 	if (s->listener != 0)
 		l = sock_find(e, s->listener);
-	return translate(s->app->pol, &s->xs, l != NULL ? &l->xs : NULL,
+	rc = translate(s->app->pol, &s->xs, l != NULL ? &l->xs : NULL,
 	    &e->xc, out);
+	if (rc == 0)
+		spd_vec_shrink(out);	/* thousands of sockets live long */
+	return rc;
 }
 
 /* An address from the event: IPv4-mapped IPv6 becomes plain IPv4. */
@@ -292,7 +304,7 @@ find_listener(struct engine *e, const struct sock *acc)
 {
 	struct sock *s;
 
-	for (s = e->first; s != NULL; s = s->next)
+	for (s = e->listeners; s != NULL; s = s->lnext)
 		if (s->xs.listening && s->xs.proto == acc->xs.proto &&
 		    s->xs.lport == acc->xs.lport && s->app == acc->app)
 			return s->id;
@@ -305,7 +317,7 @@ proto_str(int proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "other";
 }
 
-static void
+void
 emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
     const struct counters *before, int rc)
 {
@@ -336,7 +348,7 @@ emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
 }
 
 /* Sockets whose translation depends on listener l (its accepted ones). */
-static size_t
+size_t
 dependents(struct engine *e, const struct sock *l, struct change **out)
 {
 	struct sock *s;
@@ -385,8 +397,33 @@ close_sock(struct engine *e, struct sock *s)
 	return rc;
 }
 
+/* Checks what can be checked of ev before it touches any state. */
+int
+event_check(const struct sock_event *ev)
+{
+	struct ipaddr a;
+	int port;
+
+	if ((unsigned)ev->op > SOCK_CLOSE)
+		return -EINVAL;
+	if (ev->op == SOCK_CLOSE)
+		return 0;
+	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
+	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP))
+		return -EAFNOSUPPORT;
+	if (event_addr(&ev->local, &a, &port) != 0)
+		return -EAFNOSUPPORT;
+	if (port == 0)
+		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	if ((ev->op == SOCK_ACCEPT || ev->op == SOCK_CONNECT ||
+	    (ev->op == SOCK_SEND && ev->proto == IPPROTO_UDP)) &&
+	    event_addr(&ev->peer, &a, &port) != 0)
+		return -EDESTADDRREQ;
+	return 0;
+}
+
 /* Updates s from ev. 1 when its entries may change, 0 when not, -errno. */
-static int
+int
 update(struct engine *e, struct sock *s, const struct sock_event *ev)
 {
 	struct ipaddr a;
@@ -403,6 +440,11 @@ update(struct engine *e, struct sock *s, const struct sock_event *ev)
 		if (ev->proto != IPPROTO_TCP)
 			return -EOPNOTSUPP;
 		s->xs.listening = true;
+		if (!s->in_llist) {
+			s->lnext = e->listeners;
+			e->listeners = s;
+			s->in_llist = true;
+		}
 		return 1;
 	case SOCK_ACCEPT:
 	case SOCK_CONNECT:
@@ -447,8 +489,13 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 	bool created = false, translated = false;
 	int rc;
 
-	if ((unsigned)ev->op <= SOCK_CLOSE)
-		e->c.events[ev->op]++;
+	if ((rc = event_check(ev)) != 0) {
+		e->c.dropped++;
+		snprintf(why, whylen, "%s: bad event: %s", sock_op_name(ev->op),
+		    strerror(-rc));
+		return rc;
+	}
+	e->c.events[ev->op]++;
 	if (ev->op == SOCK_CLOSE) {
 		if (s == NULL)
 			return 0;
@@ -457,12 +504,6 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_unlink(e, s);
 		sock_free(s);
 		return rc;
-	}
-	if ((ev->family != AF_INET && ev->family != AF_INET6) ||
-	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP)) {
-		e->c.dropped++;
-		snprintf(why, whylen, "not a TCP or UDP socket of IPv4 or IPv6");
-		return -EAFNOSUPPORT;
 	}
 	if (s == NULL) {
 		if ((s = sock_add(e, ev)) == NULL)

@@ -37,6 +37,23 @@ addr_eq(const struct ipaddr *a, const struct ipaddr *b, int family)
 	return memcmp(a->a, b->a, ipaddr_len(family)) == 0;
 }
 
+void
+spd_vec_shrink(struct spd_vec *vec)
+{
+	struct spd_entry *nv;
+
+	if (vec->n == vec->cap)
+		return;
+	if (vec->n == 0) {
+		spd_vec_free(vec);
+		return;
+	}
+	if ((nv = reallocarray(vec->v, vec->n, sizeof(*nv))) != NULL) {
+		vec->v = nv;
+		vec->cap = vec->n;
+	}
+}
+
 bool
 spd_key_equal(const struct spd_key *a, const struct spd_key *b)
 {

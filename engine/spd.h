@@ -56,6 +56,8 @@ struct spd_vec {
 
 int spd_vec_push(struct spd_vec *vec, const struct spd_entry *e);
 void spd_vec_free(struct spd_vec *vec);
+/* Gives back unused room. */
+void spd_vec_shrink(struct spd_vec *vec);
 
 bool spd_key_equal(const struct spd_key *a, const struct spd_key *b);
 bool spd_entry_equal(const struct spd_entry *a, const struct spd_entry *b);

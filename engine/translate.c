@@ -195,7 +195,7 @@ exact_entries(const struct policy *p, const struct xsock *s,
 	struct half loc, rem;
 	int fam = peer->family;
 
-	if (!family_fits(s, fam) && !(s->family == AF_INET6 && fam == AF_INET))
+	if (!family_fits(s, fam))
 		return 0;
 	policy_decide(p, peer, s->lport, rport, s->proto, &d);
 	if (d.action == DECIDE_NONE)

@@ -199,24 +199,28 @@ int
 xfrm_queue_add(struct xfrm_nl *x, const struct spd_entry *e, int replace)
 {
 	struct nlmsghdr *h;
-	struct xfrm_userpolicy_info *pi;
+	struct xfrm_userpolicy_info pi;
+	struct xfrm_user_tmpl t;
 
 	if ((h = msg_start(x, replace ? XFRM_MSG_UPDPOLICY :
 	    XFRM_MSG_NEWPOLICY)) == NULL)
 		return -ENOMEM;
-	pi = msg_put(h, sizeof(*pi));
-	sel_to_xfrm(&e->key.sel, &pi->sel);
-	pi->lft.soft_byte_limit = XFRM_INF;
-	pi->lft.hard_byte_limit = XFRM_INF;
-	pi->lft.soft_packet_limit = XFRM_INF;
-	pi->lft.hard_packet_limit = XFRM_INF;
-	pi->priority = e->priority;
-	pi->dir = e->key.dir;
-	pi->action = e->action == SPD_BLOCK ? XFRM_POLICY_BLOCK :
+	/* Built aside and copied: netlink only aligns to 4 bytes. */
+	memset(&pi, 0, sizeof(pi));
+	sel_to_xfrm(&e->key.sel, &pi.sel);
+	pi.lft.soft_byte_limit = XFRM_INF;
+	pi.lft.hard_byte_limit = XFRM_INF;
+	pi.lft.soft_packet_limit = XFRM_INF;
+	pi.lft.hard_packet_limit = XFRM_INF;
+	pi.priority = e->priority;
+	pi.dir = e->key.dir;
+	pi.action = e->action == SPD_BLOCK ? XFRM_POLICY_BLOCK :
 	    XFRM_POLICY_ALLOW;
-	if (e->action == SPD_PROTECT)
-		tmpl_fill(e, attr_put(h, XFRMA_TMPL,
-		    sizeof(struct xfrm_user_tmpl)));
+	memcpy(msg_put(h, sizeof(pi)), &pi, sizeof(pi));
+	if (e->action == SPD_PROTECT) {
+		tmpl_fill(e, &t);
+		memcpy(attr_put(h, XFRMA_TMPL, sizeof(t)), &t, sizeof(t));
+	}
 	msg_end(x, h);
 	return 0;
 }
@@ -225,13 +229,14 @@ int
 xfrm_queue_del(struct xfrm_nl *x, const struct spd_key *k)
 {
 	struct nlmsghdr *h;
-	struct xfrm_userpolicy_id *id;
+	struct xfrm_userpolicy_id id;
 
 	if ((h = msg_start(x, XFRM_MSG_DELPOLICY)) == NULL)
 		return -ENOMEM;
-	id = msg_put(h, sizeof(*id));
-	sel_to_xfrm(&k->sel, &id->sel);
-	id->dir = k->dir;
+	memset(&id, 0, sizeof(id));
+	sel_to_xfrm(&k->sel, &id.sel);
+	id.dir = k->dir;
+	memcpy(msg_put(h, sizeof(id)), &id, sizeof(id));
 	msg_end(x, h);
 	return 0;
 }
@@ -323,7 +328,7 @@ xfrm_discard(struct xfrm_nl *x)
 int
 xfrm_commit(struct xfrm_nl *x, int *errs)
 {
-	char rb[32 * 1024];
+	char rb[32 * 1024] __attribute__((aligned(8)));
 	int acks, nfail = 0;
 	ssize_t n;
 
@@ -373,8 +378,8 @@ xfrm_to_sel(const struct xfrm_selector *xs, struct spd_sel *s)
 	s->dport = xs->dport_mask ? ntohs(xs->dport) : 0;
 }
 
-static const struct xfrm_user_tmpl *
-find_tmpl(const struct nlmsghdr *h)
+static bool
+find_tmpl(const struct nlmsghdr *h, struct xfrm_user_tmpl *out)
 {
 	const struct nlattr *a;
 	int rem;
@@ -386,25 +391,28 @@ find_tmpl(const struct nlmsghdr *h)
 	while (rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
 	    a->nla_len <= rem) {
 		if ((a->nla_type & NLA_TYPE_MASK) == XFRMA_TMPL &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(struct xfrm_user_tmpl))
-			return (const void *)((const char *)a + NLA_HDRLEN);
+		    a->nla_len >= NLA_HDRLEN + sizeof(*out)) {
+			memcpy(out, (const char *)a + NLA_HDRLEN, sizeof(*out));
+			return true;
+		}
 		rem -= NLA_ALIGN(a->nla_len);
 		a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
 	}
-	return NULL;
+	return false;
 }
 
 /* One dumped policy; 1 when owned and parsed into e. */
 static int
 parse_policy(const struct nlmsghdr *h, struct spd_entry *e)
 {
-	const struct xfrm_userpolicy_info *pi = NLMSG_DATA(h);
-	const struct xfrm_user_tmpl *t;
+	struct xfrm_userpolicy_info info, *pi = &info;
+	struct xfrm_user_tmpl tmpl, *t = &tmpl;
 	int fam;
 
 	if (h->nlmsg_type != XFRM_MSG_NEWPOLICY ||
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*pi)))
 		return 0;
+	memcpy(pi, NLMSG_DATA(h), sizeof(*pi));
 	fam = pi->sel.family;
 	if (pi->sel.user != SPD_TAG || !spd_prio_owned(pi->priority) ||
 	    pi->dir > XFRM_POLICY_OUT || (fam != AF_INET && fam != AF_INET6))
@@ -415,7 +423,7 @@ parse_policy(const struct nlmsghdr *h, struct spd_entry *e)
 	e->priority = pi->priority;
 	e->action = pi->action == XFRM_POLICY_BLOCK ? SPD_BLOCK : SPD_ALLOW;
 	e->tsrc.family = e->tdst.family = fam;
-	if (pi->action == XFRM_POLICY_ALLOW && (t = find_tmpl(h)) != NULL) {
+	if (pi->action == XFRM_POLICY_ALLOW && find_tmpl(h, t)) {
 		e->action = SPD_PROTECT;
 		e->level = t->optional ? LEVEL_OPTIONAL : LEVEL_MANDATORY;
 		e->type = t->ealgos == 1u << SADB_EALG_NULL ?

@@ -9,6 +9,7 @@
 #include <linux/ipsec.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -53,7 +54,7 @@ static int
 nl_request(struct nlmsghdr *h)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char rb[4096];
+	char rb[4096] __attribute__((aligned(8)));
 	ssize_t n;
 	int fd, rc = -EIO;
 
@@ -99,13 +100,19 @@ put_algo(struct nlmsghdr *h, uint16_t type, const char *name,
 {
 	size_t head = type == XFRMA_ALG_CRYPT ? sizeof(struct xfrm_algo) :
 	    sizeof(struct xfrm_algo_aead);	/* aead and auth_trunc agree */
-	char *p = put_attr(h, type, head + keylen);
+	union {
+		struct xfrm_algo_aead	a;
+		char			b[sizeof(struct xfrm_algo_aead) +
+					  XFRM_SA_KEY_MAX];
+	} u;
 
-	strncpy(p, name, 63);
-	((struct xfrm_algo *)p)->alg_key_len = keylen * 8;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.a.alg_name, sizeof(u.a.alg_name), "%s", name);
+	u.a.alg_key_len = keylen * 8;
 	if (type != XFRMA_ALG_CRYPT)
-		((struct xfrm_algo_aead *)p)->alg_icv_len = extra;
-	memcpy(p + head, key, keylen);
+		u.a.alg_icv_len = extra;
+	memcpy(u.b + head, key, keylen);
+	memcpy(put_attr(h, type, head + keylen), u.b, head + keylen);
 }
 
 static void
@@ -148,9 +155,10 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 {
 	union {
 		struct nlmsghdr	h;
+		uint64_t	align;
 		char		buf[2048];
 	} m;
-	struct xfrm_usersa_info *si;
+	struct xfrm_usersa_info si;
 
 	if ((p->dst.family != AF_INET && p->dst.family != AF_INET6) ||
 	    p->src.family != p->dst.family || p->enc_keylen > XFRM_SA_KEY_MAX ||
@@ -159,9 +167,10 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 		return -EINVAL;
 	memset(&m, 0, sizeof(m));
 	m.h.nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
-	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(*si));
-	si = NLMSG_DATA(&m.h);
-	sa_info(p, si);
+	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(si));
+	memset(&si, 0, sizeof(si));
+	sa_info(p, &si);
+	memcpy(NLMSG_DATA(&m.h), &si, sizeof(si));
 	if (p->aead != NULL) {
 		put_algo(&m.h, XFRMA_ALG_AEAD, p->aead, p->enc_key,
 		    p->enc_keylen, p->icv_bits);
@@ -172,12 +181,13 @@ xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
 		    p->auth_keylen, p->auth_trunc_bits);
 	}
 	if (p->encap_dport != 0) {
-		struct xfrm_encap_tmpl *et = put_attr(&m.h, XFRMA_ENCAP,
-		    sizeof(*et));
+		struct xfrm_encap_tmpl et;
 
-		et->encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
-		et->encap_sport = htons(p->encap_sport);
-		et->encap_dport = htons(p->encap_dport);
+		memset(&et, 0, sizeof(et));
+		et.encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
+		et.encap_sport = htons(p->encap_sport);
+		et.encap_dport = htons(p->encap_dport);
+		memcpy(put_attr(&m.h, XFRMA_ENCAP, sizeof(et)), &et, sizeof(et));
 	}
 	return nl_request(&m.h);
 }
@@ -187,6 +197,7 @@ xfrm_sa_remove(const struct ipaddr *dst, uint32_t spi)
 {
 	union {
 		struct nlmsghdr	h;
+		uint64_t	align;
 		char		buf[256];
 	} m;
 	struct xfrm_usersa_id *id;
@@ -279,8 +290,8 @@ sel_from(const struct xfrm_selector *xs, struct spd_sel *s)
 	s->dport = xs->dport_mask ? ntohs(xs->dport) : 0;
 }
 
-static const struct xfrm_user_tmpl *
-acquire_tmpl(const struct nlmsghdr *h, size_t fixed)
+static bool
+acquire_tmpl(const struct nlmsghdr *h, size_t fixed, struct xfrm_user_tmpl *out)
 {
 	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(h) +
 	    NLMSG_ALIGN(fixed));
@@ -289,24 +300,27 @@ acquire_tmpl(const struct nlmsghdr *h, size_t fixed)
 	while (rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
 	    a->nla_len <= rem) {
 		if ((a->nla_type & NLA_TYPE_MASK) == XFRMA_TMPL &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(struct xfrm_user_tmpl))
-			return (const void *)((const char *)a + NLA_HDRLEN);
+		    a->nla_len >= NLA_HDRLEN + sizeof(*out)) {
+			memcpy(out, (const char *)a + NLA_HDRLEN, sizeof(*out));
+			return true;
+		}
 		rem -= NLA_ALIGN(a->nla_len);
 		a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len));
 	}
-	return NULL;
+	return false;
 }
 
 static int
 on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 {
-	const struct xfrm_user_acquire *aq = NLMSG_DATA(h);
-	const struct xfrm_user_tmpl *t;
+	struct xfrm_user_acquire acq, *aq = &acq;
+	struct xfrm_user_tmpl t;
 	struct xfrm_sa_event ev;
 	int fam;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*aq)))
 		return -EBADMSG;
+	memcpy(aq, NLMSG_DATA(h), sizeof(*aq));	/* netlink aligns to 4 only */
 	fam = aq->policy.sel.family ? aq->policy.sel.family : aq->sel.family;
 	if (fam != AF_INET && fam != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -323,9 +337,9 @@ on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 	ev.owned = aq->policy.sel.user == SPD_TAG &&
 	    spd_prio_owned(aq->policy.priority);
 	ev.seq = aq->seq;
-	if ((t = acquire_tmpl(h, sizeof(*aq))) != NULL) {
-		ev.tunnel = t->mode == XFRM_MODE_TUNNEL;
-		ev.optional = t->optional;
+	if (acquire_tmpl(h, sizeof(*aq), &t)) {
+		ev.tunnel = t.mode == XFRM_MODE_TUNNEL;
+		ev.optional = t.optional;
 	}
 	m->cb(&ev, m->arg);
 	return 1;
@@ -334,12 +348,13 @@ on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 static int
 on_expire(struct xfrm_mon *m, const struct nlmsghdr *h)
 {
-	const struct xfrm_user_expire *ex = NLMSG_DATA(h);
+	struct xfrm_user_expire exp, *ex = &exp;
 	struct xfrm_sa_event ev;
 	int fam;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ex)))
 		return -EBADMSG;
+	memcpy(ex, NLMSG_DATA(h), sizeof(*ex));
 	fam = ex->state.family;
 	if (fam != AF_INET && fam != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -360,7 +375,7 @@ on_expire(struct xfrm_mon *m, const struct nlmsghdr *h)
 int
 xfrm_mon_dispatch(struct xfrm_mon *m)
 {
-	char rb[16384];
+	char rb[16384] __attribute__((aligned(8)));
 	struct nlmsghdr *h;
 	ssize_t n;
 	int count = 0;

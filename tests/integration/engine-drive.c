@@ -15,6 +15,21 @@
  *   acquire SECONDS             wait for one ACQUIRE, print it
  *   bypass-check ADDR PORT      a UDP socket with xfrm_socket_bypass sends
  *                               one datagram to ADDR:PORT; prints ok
+ *   inject|uninject DIR SRC/LEN SPORT DST/LEN DPORT tcp|udp
+ *                               add/delete an entry with ipsecfs's tag
+ *                               behind the engine's back (to make the
+ *                               kernel refuse the engine's own add)
+ *   stress THREADS N EXE        THREADS threads each run N connect+close
+ *                               events of EXE and read spd and status,
+ *                               while the engine's thread runs; the owned
+ *                               entry count must come back to what it was
+ *   burst connect|close N EXE [bad]
+ *                               N events of EXE in one engine_socket_events
+ *                               call (with bad: the middle one is not
+ *                               TCP/UDP); prints failures and the netlink
+ *                               batches it took
+ *   check-datapath              status's kernel_esp agrees with whether
+ *                               `ip xfrm state add ... proto esp` works
  *   sh COMMAND                  run a shell command here
  *   restart                     engine_stop + engine_free + engine_new
  *   quit                        stop without removing (as a crash would)
@@ -27,6 +42,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +299,198 @@ cmd_bypass(char **f, int n)
 }
 
 static int
+parse_prefix(const char *s, struct ipaddr *a, uint8_t *len)
+{
+	struct prefix p;
+
+	if (prefix_parse(s, &p) != 0)
+		return -1;
+	*a = p.addr;
+	*len = (uint8_t)p.len;
+	return 0;
+}
+
+static int
+cmd_inject(char **f, int n, bool add)
+{
+	struct spd_entry en;
+	struct xfrm_nl *x;
+	int rc;
+
+	if (n < 7)
+		return die("inject DIR SRC/LEN SPORT DST/LEN DPORT PROTO");
+	memset(&en, 0, sizeof(en));
+	en.key.dir = strcmp(f[1], "in") == 0 ? SPD_IN : SPD_OUT;
+	if (parse_prefix(f[2], &en.key.sel.src, &en.key.sel.slen) != 0 ||
+	    parse_prefix(f[4], &en.key.sel.dst, &en.key.sel.dlen) != 0)
+		return die("bad prefix");
+	en.key.sel.family = en.key.sel.src.family;
+	en.key.sel.sport = (uint16_t)atoi(f[3]);
+	en.key.sel.dport = (uint16_t)atoi(f[5]);
+	en.key.sel.proto = strcmp(f[6], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	en.action = SPD_ALLOW;
+	en.priority = SPD_PRIO_BASE + 1;
+	if (xfrm_open(&x) != 0)
+		return die("xfrm_open");
+	rc = add ? xfrm_queue_add(x, &en, 0) : xfrm_queue_del(x, &en.key);
+	if (rc == 0)
+		rc = xfrm_commit(x, NULL);
+	xfrm_close(x);
+	return rc == 0 ? 0 : die("inject: the kernel refused");
+}
+
+struct stress_arg {
+	int		 t, n;
+	const char	*exe;
+	int		 failed;
+};
+
+static void *
+stress_main(void *arg)
+{
+	struct stress_arg *a = arg;
+	struct sock_event ev;
+	struct sockaddr_in *l = (struct sockaddr_in *)&ev.local;
+	struct sockaddr_in *r = (struct sockaddr_in *)&ev.peer;
+	struct strbuf sb = STRBUF_INIT;
+	char why[128];
+	int i;
+
+	for (i = 0; i < a->n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.op = SOCK_CONNECT;
+		ev.sock_id = 1000000 + (uint64_t)a->t * a->n + i;
+		ev.pid = 5000 + a->t;
+		ev.fd = i;
+		ev.exe = a->exe;
+		ev.family = AF_INET;
+		ev.proto = IPPROTO_TCP;
+		l->sin_family = r->sin_family = AF_INET;
+		l->sin_addr.s_addr = htonl(0xc0a86400 + a->t);
+		l->sin_port = htons(10000 + i);
+		r->sin_addr.s_addr = htonl(0xac1f0000 + i);
+		r->sin_port = htons(21);
+		a->failed += engine_socket_event(eng, &ev, why, sizeof(why)) != 0;
+		if (i % 50 == 0) {
+			engine_render_spd(eng, &sb);
+			engine_render_status(eng, &sb);
+			strbuf_reset(&sb);
+		}
+		ev.op = SOCK_CLOSE;
+		a->failed += engine_socket_event(eng, &ev, why, sizeof(why)) != 0;
+	}
+	strbuf_free(&sb);
+	return NULL;
+}
+
+static int
+cmd_stress(char **f, int n)
+{
+	struct stress_arg args[8];
+	pthread_t th[8];
+	size_t before;
+	int i, nt, failed = 0;
+
+	if (n < 4 || (nt = atoi(f[1])) < 1 || nt > 8)
+		return die("stress THREADS(1-8) N EXE");
+	before = count_owned();
+	for (i = 0; i < nt; i++) {
+		args[i] = (struct stress_arg){ .t = i, .n = atoi(f[2]), .exe = f[3] };
+		if (pthread_create(&th[i], NULL, stress_main, &args[i]) != 0)
+			return die("pthread_create");
+	}
+	for (i = 0; i < nt; i++) {
+		pthread_join(th[i], NULL);
+		failed += args[i].failed;
+	}
+	printf("stress failed=%d owned_before=%zu owned_after=%zu\n", failed,
+	    before, count_owned());
+	fflush(stdout);
+	return failed == 0 && count_owned() == before ? 0 : -1;
+}
+
+static unsigned long long
+batches(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long n = 0;
+	char *p;
+
+	engine_render_status(eng, &sb);
+	if (sb.buf != NULL && (p = strstr(sb.buf, "netlink_batches=")) != NULL)
+		n = strtoull(p + strlen("netlink_batches="), NULL, 10);
+	strbuf_free(&sb);
+	return n;
+}
+
+static int
+cmd_burst(char **f, int n)
+{
+	struct sock_event *evs;
+	int *res, i, count, failed, want;
+	unsigned long long b0;
+	bool bad;
+
+	if (n < 4 || (count = atoi(f[2])) < 1 || count > 100000)
+		return die("burst connect|close N EXE [bad]");
+	bad = n > 4 && strcmp(f[4], "bad") == 0;
+	evs = calloc(count, sizeof(*evs));
+	res = calloc(count, sizeof(*res));
+	if (evs == NULL || res == NULL)
+		return die("out of memory");
+	for (i = 0; i < count; i++) {
+		struct sock_event *ev = &evs[i];
+		struct sockaddr_in *l = (struct sockaddr_in *)&ev->local;
+		struct sockaddr_in *r = (struct sockaddr_in *)&ev->peer;
+
+		ev->op = strcmp(f[1], "close") == 0 ? SOCK_CLOSE : SOCK_CONNECT;
+		ev->sock_id = 2000000 + i;
+		ev->pid = 7000;
+		ev->fd = i;
+		ev->exe = f[3];
+		ev->family = AF_INET;
+		ev->proto = bad && i == count / 2 ? IPPROTO_SCTP : IPPROTO_TCP;
+		l->sin_family = r->sin_family = AF_INET;
+		l->sin_addr.s_addr = htonl(0xc0a86500);
+		l->sin_port = htons(10000 + i);
+		r->sin_addr.s_addr = htonl(0xac1e0000 + i);
+		r->sin_port = htons(21);
+	}
+	b0 = batches();
+	failed = engine_socket_events(eng, evs, count, res);
+	for (i = 0, want = 0; i < count; i++)
+		want += res[i] != 0;
+	printf("burst events=%d failed=%d batches=%llu\n", count, failed,
+	    batches() - b0);
+	fflush(stdout);
+	free(evs);
+	free(res);
+	return want == failed ? 0 : -1;
+}
+
+static int
+cmd_check_datapath(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool says, can;
+	int rc;
+
+	engine_render_status(eng, &sb);
+	says = sb.buf != NULL && strstr(sb.buf, "kernel_esp=yes") != NULL;
+	strbuf_free(&sb);
+	rc = system("ip xfrm state add src 192.0.2.7 dst 192.0.2.8 proto esp "
+	    "spi 0x4242 mode transport aead 'rfc4106(gcm(aes))' "
+	    "0x0102030405060708090a0b0c0d0e0f1011121314 128 2>/dev/null");
+	can = rc == 0;
+	if (can)
+		(void)system("ip xfrm state delete src 192.0.2.7 dst 192.0.2.8 "
+		    "proto esp spi 0x4242");
+	printf("kernel_esp %s, ip xfrm state add %s\n", says ? "yes" : "no",
+	    can ? "works" : "fails");
+	return says == can ? 0 : -1;
+}
+
+static int
 start(void)
 {
 	int rc;
@@ -334,6 +542,14 @@ run(char **f, int n)
 		return cmd_acquire(f, n);
 	else if (strcmp(f[0], "bypass-check") == 0)
 		return cmd_bypass(f, n);
+	else if (strcmp(f[0], "inject") == 0 || strcmp(f[0], "uninject") == 0)
+		return cmd_inject(f, n, f[0][0] == 'i');
+	else if (strcmp(f[0], "stress") == 0)
+		return cmd_stress(f, n);
+	else if (strcmp(f[0], "burst") == 0)
+		return cmd_burst(f, n);
+	else if (strcmp(f[0], "check-datapath") == 0)
+		return cmd_check_datapath();
 	else if (strcmp(f[0], "restart") == 0) {
 		engine_stop(eng);
 		engine_free(eng);

@@ -166,8 +166,9 @@ test_defaults(void **state)
 static void
 test_named_file_must_exist(void **state)
 {
-	char want[256];
+	char want[256], fifo[128];
 
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	assert_int_equal(conf_load(&c, "/nonexistent/ipsecfs.conf", err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/ipsecfs.conf: cannot open: "
@@ -175,6 +176,13 @@ test_named_file_must_exist(void **state)
 	conf_free(&c);
 	assert_int_equal(conf_load(&c, dir, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	assert_string_equal(err, want);
+	conf_free(&c);
+	/* a FIFO is refused without waiting for a writer */
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(conf_load(&c, fifo, err, sizeof(err)), -1);
+	unlink(fifo);
+	snprintf(want, sizeof(want), "%s: not a regular file", fifo);
 	assert_string_equal(err, want);
 	conf_free(&c);
 }
@@ -444,7 +452,7 @@ test_bad_psk(void **state)
 static void
 test_syntax(void **state)
 {
-	char longline[1200];
+	char longline[1200], *big;
 	static const char nul[] = "[daemon]\nudp_ttl = 6\0000\n";
 
 	load_bad("[daemon]\nudp_ttl 60\n", 2,
@@ -476,6 +484,11 @@ test_syntax(void **state)
 	memcpy(longline, "[ike]\n", 6);
 	load_bad(longline, 2, "line too long (max 1000 characters)");
 	load_bad_len(nul, sizeof(nul) - 1, 0, "contains a NUL byte");
+	big = malloc(1024 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, '\n', 1024 * 1024 + 1);
+	load_bad_len(big, 1024 * 1024 + 1, 0, "larger than 1 MiB");
+	free(big);
 }
 
 /* No message may quote a psk, whatever is wrong around it. */
@@ -509,6 +522,39 @@ test_psk_never_in_messages(void **state)
 			fail_msg("case %zu leaks the psk: %s", i, err);
 		conf_free(&c);
 	}
+}
+
+/* A readable file with peers is loaded, with a warning on stderr that
+ * names the file and not the key. */
+static void
+test_readable_file_warns(void **state)
+{
+	char out[128], buf[512] = "";
+	int fd, saved;
+	ssize_t n;
+
+	snprintf(out, sizeof(out), "%s/stderr", dir);
+	load_ok("[peer.x]\nremote = 10.0.0.1\npsk = \"SECRET-0123456789\"\n");
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0644), 0);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	assert_int_equal(conf_load(&c, path, err, sizeof(err)), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(out);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, path));
+	assert_non_null(strstr(buf, "readable by group or others"));
+	assert_null(strstr(buf, "SECRET"));
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 /* How iniparser 4.1 reads values (docs/configuration.md). */
@@ -572,6 +618,65 @@ test_find_peer(void **state)
 			    p ? p->name : "none", q[i].peer);
 	}
 	conf_free(&c);
+	/* 0.0.0.0/0 catches what nothing else holds, and only IPv4 */
+	load_ok("[peer.any]\nremote = 0.0.0.0/0\npsk = \"0123456789abcdef\"\n"
+	    "[peer.lab]\nremote = 10.1.0.0/16\npsk = \"0123456789abcdef\"\n");
+	assert_int_equal(ipaddr_parse("192.0.2.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "any");
+	assert_int_equal(ipaddr_parse("10.1.0.1", &a), 0);
+	assert_string_equal(conf_find_peer(&c, &a)->name, "lab");
+	assert_int_equal(ipaddr_parse("::1", &a), 0);
+	assert_null(conf_find_peer(&c, &a));
+	conf_free(&c);
+}
+
+/* contrib/ipsecfs.conf changes nothing as shipped; with every '#'
+ * setting uncommented it sets every key. */
+static void
+test_contrib_example(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char file[4096], line[1024];
+	size_t len = 0, n;
+	char *text;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/contrib/ipsecfs.conf", top ? top : "..");
+	if ((f = fopen(file, "r")) == NULL)
+		fail_msg("%s: %s (set top_srcdir)", file, strerror(errno));
+	text = calloc(1, 65536);
+	assert_non_null(text);
+	while (fgets(line, sizeof(line), f)) {
+		n = strlen(line);
+		assert_true(len + n < 65536);
+		memcpy(text + len, line, n);
+		len += n;
+	}
+	fclose(f);
+	load_ok(text);
+	assert_design_defaults(&c);
+	assert_int_equal(c.npeers, 0);
+	conf_free(&c);
+	/* uncomment: drop each '#' that starts a line */
+	for (n = 0; n < len; n++)
+		if (text[n] == '#' && (n == 0 || text[n - 1] == '\n'))
+			text[n] = ' ';
+	load_ok(text);
+	free(text);
+	assert_string_equal(c.admin_group, "ipsecfs");
+	assert_int_equal(c.npeers, 2);
+	assert_string_equal(c.peers[0].name, "lab");
+	assert_string_equal(c.peers[0].local_id, "10.77.0.1");
+	assert_string_equal(c.peers[0].remote_id, "10.77.0.2");
+	assert_int_equal(c.peers[0].ike.mode, MODE_TRANSPORT);
+	assert_string_equal(c.peers[1].name, "gateway");
+	assert_int_equal(c.peers[1].psk_len, 24);
+	assert_int_equal(c.peers[1].ike.mode, MODE_TUNNEL);
+	assert_int_equal(c.peers[1].ike.encap, ENCAP_YES);
+	assert_int_equal(c.peers[1].ike.lifetime, 1800);
+	assert_proposals(&c.peers[1].ike.esp_proposals, "aes256gcm16-ecp384",
+	    PROPOSAL_ESP);
+	conf_free(&c);
 }
 
 int
@@ -593,8 +698,10 @@ main(void)
 		cmocka_unit_test(test_bad_psk),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_psk_never_in_messages),
+		cmocka_unit_test(test_readable_file_warns),
 		cmocka_unit_test(test_iniparser_rules),
 		cmocka_unit_test(test_find_peer),
+		cmocka_unit_test(test_contrib_example),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -197,6 +197,92 @@ test_names_program(void **state)
 	policy_free(p);
 }
 
+static uint32_t
+v4(const struct ipaddr *a)
+{
+	return (uint32_t)a->a[0] << 24 | (uint32_t)a->a[1] << 16 |
+	    (uint32_t)a->a[2] << 8 | a->a[3];
+}
+
+/* Random overlapping IPv4 networks in 10.0.0.0/20: the decision must be
+ * the network a plain search finds (smallest span holding the peer, first
+ * written on ties), and each network's prefixes must hold exactly its
+ * span. */
+static void
+test_random(void **state)
+{
+	unsigned int seed = 7;
+	int round, i, k;
+
+	for (round = 0; round < 50; round++) {
+		struct strbuf sb = STRBUF_INIT;
+		struct policy_error err;
+		struct policy *p;
+		struct decision d;
+		struct ipaddr a;
+		int nnets = 1 + rand_r(&seed) % 40;
+
+		strbuf_printf(&sb, "application r {\n");
+		for (i = 0; i < nnets; i++) {
+			uint32_t lo = rand_r(&seed) % 4096, hi, len;
+
+			switch (rand_r(&seed) % 3) {
+			case 0:
+				strbuf_printf(&sb, "network 10.0.%u.%u", lo >> 8, lo & 255);
+				break;
+			case 1:
+				len = 20 + rand_r(&seed) % 13;
+				lo &= ~((1u << (32 - len)) - 1);
+				strbuf_printf(&sb, "network 10.0.%u.%u/%u", lo >> 8,
+				    lo & 255, len);
+				break;
+			default:
+				hi = lo + rand_r(&seed) % (4096 - lo);
+				strbuf_printf(&sb, "network 10.0.%u.%u-10.0.%u.%u",
+				    lo >> 8, lo & 255, hi >> 8, hi & 255);
+				break;
+			}
+			strbuf_printf(&sb, " %s;\n", i % 2 ? "trusted" : "untrusted");
+		}
+		strbuf_printf(&sb, "}\n");
+		p = policy_parse(sb.buf, sb.len, &err);
+		if (p == NULL) {	/* a duplicate drawn at random */
+			assert_non_null(strstr(err.msg, "given twice"));
+			strbuf_free(&sb);
+			continue;
+		}
+		for (k = 0; k < 300; k++) {
+			uint32_t peer = 0x0a000000u | (uint32_t)(rand_r(&seed) % 4352);
+			const struct pnet *best = NULL;
+			bool in_prefixes;
+
+			a.family = AF_INET;
+			a.a[0] = (uint8_t)(peer >> 24);
+			a.a[1] = (uint8_t)(peer >> 16);
+			a.a[2] = (uint8_t)(peer >> 8);
+			a.a[3] = (uint8_t)peer;
+			for (i = 0; i < nnets; i++) {
+				const struct pnet *n = &p->nets[i];
+				bool in_span = v4(&n->lo) <= peer && peer <= v4(&n->hi);
+
+				in_prefixes = false;
+				for (size_t j = 0; j < n->nprefixes; j++)
+					in_prefixes |= ipaddr_in_prefix(&a, &n->prefixes[j]);
+				assert_int_equal(in_span, in_prefixes);
+				if (in_span && (best == NULL || v4(&n->hi) - v4(&n->lo) <
+				    v4(&best->hi) - v4(&best->lo)))
+					best = n;
+			}
+			policy_decide(p, &a, 1, 2, IPPROTO_TCP, &d);
+			assert_ptr_equal(d.net, best);
+			assert_int_equal(d.action, best == NULL ? DECIDE_NONE :
+			    best->kind == NET_TRUSTED ? DECIDE_BYPASS : DECIDE_DISCARD);
+		}
+		policy_free(p);
+		strbuf_free(&sb);
+	}
+}
+
 int
 main(void)
 {
@@ -205,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_no_network),
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_names_program),
+		cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
