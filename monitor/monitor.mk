@@ -1,1 +1,33 @@
 # monitor/: rules of this part (see Makefile.am)
+noinst_LIBRARIES += libmonitor.a
+libmonitor_a_SOURCES = monitor/monitor.c monitor/proto.h monitor/tracer.h \
+	monitor/tracer.c monitor/procs.c monitor/attach.c monitor/inject.c \
+	monitor/filter.c monitor/sock.c monitor/calls.c
+DAEMON_LIBS += libmonitor.a
+
+check_PROGRAMS += tests/integration/monitor-run
+tests_integration_monitor_run_SOURCES = tests/integration/monitor-run.c
+tests_integration_monitor_run_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
+
+EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py
+MONITOR_IT = tests/integration/monitor_tcp.sh tests/integration/monitor_udp.sh \
+	tests/integration/monitor_procs.sh tests/integration/monitor_ftp.sh \
+	tests/integration/monitor_kill.sh
+EXTRA_DIST += $(MONITOR_IT)
+if NETNS_TESTS
+TESTS += $(MONITOR_IT)
+endif
+
+BENCHES += bench_monitor
+bench_monitor_SOURCES = tests/bench/bench_monitor.c
+bench_monitor_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
+
+MONITOR_UNIT = tests/unit/test_monitor_filter tests/unit/test_monitor_socks
+check_PROGRAMS += $(MONITOR_UNIT)
+TESTS += $(MONITOR_UNIT)
+tests_unit_test_monitor_filter_SOURCES = tests/unit/test_monitor_filter.c
+tests_unit_test_monitor_filter_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_monitor_filter_LDADD = libmonitor.a libcore.a $(EXT_LIBS) $(TEST_LIBS)
+tests_unit_test_monitor_socks_SOURCES = tests/unit/test_monitor_socks.c
+tests_unit_test_monitor_socks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_monitor_socks_LDADD = libmonitor.a libcore.a $(EXT_LIBS) $(TEST_LIBS)

@@ -1,0 +1,272 @@
+/* The daemon's side of the monitor: starts the tracer process (tracer.c)
+ * and runs a thread that answers its questions with the hooks. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/events.h"
+#include "engine/ipaddr.h"
+#include "engine/log.h"
+#include "monitor/monitor.h"
+#include "monitor/proto.h"
+#include "monitor/tracer.h"
+
+#define CTL_TIMEOUT_MS	5000
+
+struct monitor {
+	struct monitor_hooks	 h;
+	int			 ctl, ev;
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;		/* one ctl exchange at a time */
+	struct msg		 msg;
+};
+
+static const char *
+op_name(enum sock_op op)
+{
+	static const char *names[] = { "listen", "accept", "connect", "send",
+	    "recv", "close" };
+
+	return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
+}
+
+static const char *
+addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	struct ipaddr a;
+	char s[IPADDR_STRLEN];
+	int port;
+
+	if (ipaddr_from_sockaddr(&a, &port, (const struct sockaddr *)ss) < 0)
+		return "-";
+	snprintf(buf, len, a.family == AF_INET6 ? "[%s]:%d" : "%s:%d",
+	    ipaddr_str(&a, s, sizeof(s)), port);
+	return buf;
+}
+
+static void
+answer(struct monitor *m, struct msg *q)
+{
+	char why[MSG_TEXT] = "", l[64], p[64];
+	int rc;
+
+	if (q->type == MSG_MATCH) {
+		q->exe[sizeof(q->exe) - 1] = '\0';
+		q->rc = m->h.app_for_exe(m->h.arg, q->exe, q->text,
+		    sizeof(q->text)) ? 1 : 0;
+	} else if (q->type == MSG_EVENT) {
+		q->exe[sizeof(q->exe) - 1] = '\0';
+		q->ev.exe = q->exe;
+		rc = m->h.event(m->h.arg, &q->ev, why, sizeof(why));
+		if (rc < 0) {
+			events_emit("monitor: denied %s pid=%d exe=%s local=%s "
+			    "peer=%s: %s", op_name(q->ev.op), (int)q->ev.pid,
+			    q->exe, addr_str(&q->ev.local, l, sizeof(l)),
+			    addr_str(&q->ev.peer, p, sizeof(p)),
+			    why[0] ? why : strerror(-rc));
+			rc = -EACCES;
+		}
+		q->rc = rc;
+		snprintf(q->text, sizeof(q->text), "%s", why);
+	} else {
+		return;
+	}
+	q->type = MSG_REPLY;
+	send(m->ev, q, sizeof(*q), MSG_NOSIGNAL);
+}
+
+/* Ends when the tracer closes its end (gone, or told to stop). */
+static void *
+run(void *arg)
+{
+	struct monitor *m = arg;
+	struct msg *q = malloc(sizeof(*q));
+	ssize_t n;
+
+	if (q == NULL)
+		return NULL;
+	while ((n = recv(m->ev, q, sizeof(*q), 0)) > 0 || (n < 0 && errno == EINTR))
+		if (n == sizeof(*q))
+			answer(m, q);
+	free(q);
+	return NULL;
+}
+
+/* In the tracer: only our two sockets and stderr stay open. */
+static void
+tracer_fds(int *ctl, int *ev)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int c = fcntl(*ctl, F_DUPFD_CLOEXEC, 10), e = fcntl(*ev, F_DUPFD_CLOEXEC, 10);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	dup3(c, 3, O_CLOEXEC);
+	dup3(e, 4, O_CLOEXEC);
+	syscall(SYS_close_range, 5, ~0U, 0);
+	*ctl = 3;
+	*ev = 4;
+}
+
+int
+monitor_start(const struct monitor_hooks *hooks, struct monitor **out)
+{
+	struct monitor *m;
+	int ctl[2], ev[2], st, err;
+	pid_t daemon = getpid(), pid;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -ENOMEM;
+	m->h = *hooks;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		free(m);
+		return -errno;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if ((pid = fork()) < 0) {
+		err = -errno;
+		goto fail2;
+	}
+	if (pid == 0) {		/* detached from the daemon's session */
+		setsid();
+		if ((pid = fork()) != 0)
+			_exit(pid < 0);
+		close(ctl[0]);
+		close(ev[0]);
+		tracer_fds(&ctl[1], &ev[1]);
+		_exit(tracer_main(ctl[1], ev[1], daemon));
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	close(ctl[1]);
+	close(ev[1]);
+	m->ctl = ctl[0];
+	m->ev = ev[0];
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		close(m->ctl);
+		close(m->ev);
+		free(m);
+		return -ECHILD;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	if ((err = pthread_create(&m->thread, NULL, run, m)) != 0) {
+		close(m->ctl);
+		close(m->ev);
+		free(m);
+		return -err;
+	}
+	monitor_rescan(m);	/* programs already running */
+	*out = m;
+	return 0;
+fail2:
+	close(ev[0]);
+	close(ev[1]);
+fail:
+	close(ctl[0]);
+	close(ctl[1]);
+	free(m);
+	return err;
+}
+
+static int
+ctl_send(struct monitor *m, int type, int rc, const char *path)
+{
+	memset(&m->msg, 0, sizeof(m->msg));
+	m->msg.type = type;
+	m->msg.rc = rc;
+	if (path != NULL)
+		snprintf(m->msg.exe, sizeof(m->msg.exe), "%s", path);
+	return send(m->ctl, &m->msg, sizeof(m->msg), MSG_NOSIGNAL) ==
+	    sizeof(m->msg) ? 0 : -EPIPE;
+}
+
+static ssize_t
+ctl_recv(struct monitor *m, void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = m->ctl, .events = POLLIN };
+
+	if (poll(&pfd, 1, CTL_TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	return recv(m->ctl, buf, len, 0);
+}
+
+int
+monitor_mark(struct monitor *m, const char *path, bool filesystem)
+{
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = ctl_send(m, CTL_MARK, filesystem, path);
+	if (rc == 0)
+		rc = ctl_recv(m, &m->msg, sizeof(m->msg)) == sizeof(m->msg) ?
+		    m->msg.rc : -EPIPE;
+	pthread_mutex_unlock(&m->lock);
+	if (rc < 0)
+		log_warn("monitor: cannot watch execs on %s: %s", path,
+		    strerror(-rc));
+	return rc;
+}
+
+void
+monitor_rescan(struct monitor *m)
+{
+	pthread_mutex_lock(&m->lock);
+	ctl_send(m, CTL_RESCAN, 0, NULL);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+monitor_render_status(struct monitor *m, struct strbuf *sb)
+{
+	char *buf = malloc(STATUS_MAX);
+	ssize_t n = -1;
+
+	pthread_mutex_lock(&m->lock);
+	if (buf != NULL && ctl_send(m, CTL_STATUS, 0, NULL) == 0)
+		n = ctl_recv(m, buf, STATUS_MAX);
+	pthread_mutex_unlock(&m->lock);
+	if (n > 0)
+		strbuf_add(sb, buf, n);
+	else
+		strbuf_printf(sb, "monitor tracer=gone\n");
+	free(buf);
+}
+
+void
+monitor_stop(struct monitor *m)
+{
+	struct timespec ts;
+
+	pthread_mutex_lock(&m->lock);
+	ctl_send(m, CTL_STOP, 0, NULL);
+	pthread_mutex_unlock(&m->lock);
+	/* The tracer shuts `ev' down once it has let go of every tracee
+	 * it can; should it be gone already, recv sees EOF the same way. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CTL_TIMEOUT_MS / 1000;
+	if (pthread_timedjoin_np(m->thread, NULL, &ts) != 0) {
+		shutdown(m->ev, SHUT_RDWR);	/* tracer stuck: stop listening */
+		pthread_join(m->thread, NULL);
+	}
+	close(m->ctl);
+	close(m->ev);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}

@@ -1,0 +1,153 @@
+/* The tracer process: its tables and the functions its files share. */
+#ifndef IPSECFS_MONITOR_TRACER_H
+#define IPSECFS_MONITOR_TRACER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "engine/sockev.h"
+
+/* One socket, across every descriptor of every traced process. */
+struct sockent {
+	uint64_t		 id;		/* inode */
+	int			 refs;		/* (proc, fd) pairs naming it */
+	int			 family, type, proto;
+	bool			 recv_seen;	/* RECV reported */
+	bool			 reported;	/* some event named it */
+	struct sockaddr_storage	 local, peer;	/* as last reported */
+	int			 npeers;	/* SEND peers reported (ring) */
+	struct sockaddr_storage	 peers[8];
+	struct sockent		*next;
+};
+
+struct fdent {
+	int		 fd;
+	struct sockent	*s;
+};
+
+enum filter_state { FILTER_NONE, FILTER_ON, FILTER_FAILED };
+
+/* A traced thread group. */
+struct proc {
+	pid_t		 tgid;
+	int		 pidfd;
+	char		 exe[PATH_MAX];
+	bool		 active;	/* policies name it: report events */
+	bool		 detaching;	/* no filter: detach at each stop */
+	enum filter_state filter;
+	uint64_t	 netns;		/* inode of its network namespace */
+	unsigned long	 sysinsn;	/* address of a syscall instruction */
+	int		 nthreads;
+	struct fdent	*fds;
+	size_t		 nfds, capfds;
+	struct proc	*next;
+};
+
+enum pending { PEND_NONE, PEND_ACCEPT, PEND_DUP, PEND_DUP2 };
+
+/* A traced thread. */
+struct tracee {
+	pid_t		 tid;
+	struct proc	*p;
+	bool		 started;	/* first stop seen */
+	bool		 expect_sigstop; /* our SIGSTOP from the exec path */
+	bool		 listening;	/* PTRACE_LISTEN in group-stop */
+	enum pending	 pend;		/* what the syscall-exit stop is for */
+	long		 pend_arg[2];
+	int		 pend_sig;	/* signal to deliver on next resume */
+	bool		 dead;		/* its exit was reaped during injection */
+	struct tracee	*next;
+};
+
+struct counters {
+	unsigned long	 attached, detached, execs, stops, events, denied;
+	unsigned long	 errors, compat, fan_events, fan_overflow;
+};
+
+struct tracer {
+	int		 ctl, ev;	/* to the daemon */
+	int		 fan;		/* fanotify, -1 if none */
+	int		 sigfd, ep;
+	int		 selfns;	/* our network namespace */
+	pid_t		 daemon;	/* never traced */
+	bool		 passive;	/* daemon gone or stopped */
+	struct proc	*procs;
+	struct tracee	*tracees;
+	struct sockent	*socks;
+	struct counters	 n;
+};
+
+extern struct tracer *tr;
+
+#define PTRACE_OPTS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
+	PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
+	PTRACE_O_TRACESYSGOOD)
+
+/* tracer.c */
+int	tracer_main(int ctl, int ev, pid_t daemon);
+int	daemon_match(const char *exe);
+int	daemon_event(const struct sock_event *ev, const char *exe,
+	    char *why, size_t whylen);
+void	tracer_go_passive(void);
+void	resume(struct tracee *t, int req, int sig);
+
+/* procs.c: tables */
+struct proc	*proc_find(pid_t tgid);
+struct proc	*proc_new(pid_t tgid, const char *exe, bool active);
+void		 proc_free(struct proc *p);
+struct tracee	*tracee_find(pid_t tid);
+struct tracee	*tracee_new(pid_t tid, struct proc *p);
+void		 tracee_free(struct tracee *t);
+struct sockent	*sock_lookup(uint64_t id);
+struct sockent	*sock_get(uint64_t id, int family, int type, int proto);
+struct sockent	*fd_get(struct proc *p, int fd);
+void		 fd_put(struct proc *p, int fd, struct sockent *s);
+void		 fd_close(struct proc *p, int fd);
+void		 fd_close_all(struct proc *p);
+void		 fd_copy(struct proc *to, const struct proc *from);
+void		 fd_revalidate(struct proc *p);
+int		 read_exe(pid_t pid, char *buf, size_t len);
+
+/* filter.c */
+struct sock_fprog;
+const struct sock_fprog *filter_prog(void);
+#define FILTER_DATA_OURS	0x5ec
+#define FILTER_DATA_COMPAT	0x5ed
+
+/* inject.c */
+int	inject_filter(struct tracee *t);
+long	inject_syscall(struct tracee *t, struct user_regs_struct *restore,
+	    long nr, const long a[6]);
+
+/* sock.c */
+struct sockinfo {
+	uint64_t		id;
+	int			family, type, proto;
+	struct sockaddr_storage	local;
+};
+int	sock_grab(struct proc *p, int fd);
+int	sock_info(int sfd, struct sockinfo *si);
+int	sock_autobind(int sfd, struct sockinfo *si);
+int	sock_src(int sfd, uint64_t netns, const struct sockaddr_storage *peer,
+	    struct sockaddr_storage *local);
+int	mem_read(pid_t pid, unsigned long addr, void *buf, size_t len);
+int	mem_write(pid_t pid, unsigned long addr, const void *buf, size_t len);
+
+/* calls.c: a seccomp stop or the syscall-exit stop it asked for;
+ * returns the ptrace request to resume with (PTRACE_CONT/SYSCALL). */
+int	call_enter(struct tracee *t, long nr, const unsigned long *args,
+	    bool *deny);
+void	call_exit(struct tracee *t);
+void	sock_closed(struct sockent *s, struct proc *p, int fd);
+
+/* attach.c */
+int	attach_proc(pid_t tgid, const char *exe, bool from_exec);
+void	scan_procs(void);
+int	fan_mark(const char *path, int filesystem);
+void	fan_handle(void);
+void	release_proc(struct proc *p);
+
+#endif

@@ -1,0 +1,189 @@
+/* Test driver for the socket monitor: traces the named programs and
+ * writes one line per socket event; optionally fails the events of a port
+ * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status.
+ *
+ *   monitor-run [-o LOG] [-R READYFILE] [-d PORT] [-s PORT] [-m MOUNT]...
+ *               [-M FS]... PROGRAM...
+ *
+ * -d PORT fails events naming PORT with EACCES; -s PORT makes the hook
+ * take a second for events towards PORT.
+ *
+ * PROGRAM is a basename or an absolute path. -m marks the mount holding
+ * MOUNT, -M every mount of the file system holding FS (tests mark only
+ * their own tmpfs). The ready file is created once marks and the initial
+ * scan are in place. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/log.h"
+#include "engine/strbuf.h"
+#include "monitor/monitor.h"
+
+static char **progs;
+static int nprogs, deny_port = -1, slow_port = -1;
+static FILE *out;
+
+static bool
+app_for_exe(void *arg, const char *exe, char *app, size_t len)
+{
+	const char *base = strrchr(exe, '/');
+	int i;
+
+	(void)arg;
+	base = base != NULL ? base + 1 : exe;
+	for (i = 0; i < nprogs; i++)
+		if (strcmp(progs[i], exe) == 0 || strcmp(progs[i], base) == 0) {
+			snprintf(app, len, "%s", progs[i]);
+			return true;
+		}
+	return false;
+}
+
+static int
+port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+static const char *
+addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+	else
+		return "-";
+	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", a, port(ss));
+	return buf;
+}
+
+static int
+event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
+{
+	static const char *ops[] = { "listen", "accept", "connect", "send",
+	    "recv", "close" };
+	char l[64], p[64];
+	bool deny;
+
+	(void)arg;
+	deny = deny_port >= 0 && ev->op != SOCK_CLOSE &&
+	    (port(&ev->peer) == deny_port || port(&ev->local) == deny_port);
+	fprintf(out, "%s pid=%d proto=%s local=%s peer=%s exe=%s%s\n",
+	    ops[ev->op], (int)ev->pid, ev->proto == IPPROTO_TCP ? "tcp" : "udp",
+	    addr(&ev->local, l, sizeof(l)),
+	    ev->op == SOCK_LISTEN || ev->op == SOCK_RECV ? "-" :
+	    addr(&ev->peer, p, sizeof(p)), ev->exe, deny ? " denied" : "");
+	fflush(out);
+	if (slow_port >= 0 && ev->op != SOCK_CLOSE && port(&ev->peer) == slow_port)
+		sleep(1);	/* the program waits in its seccomp stop */
+	if (deny) {
+		snprintf(why, whylen, "port %d denied by test", deny_port);
+		return -EACCES;
+	}
+	return 0;
+}
+
+/* The status (first line: the tracer's pid) into path, atomically. */
+static int
+write_ready(const char *path, const struct strbuf *sb)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fputs(sb->buf != NULL ? sb->buf : "", f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct monitor_hooks h = { app_for_exe, event, NULL };
+	struct strbuf sb = STRBUF_INIT;
+	struct monitor *m;
+	const char *ready = NULL;
+	sigset_t set;
+	int c, sig, rc;
+
+	out = stdout;
+	log_init("monitor-run", 1, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1) {
+		switch (c) {
+		case 'o':
+			if ((out = fopen(optarg, "a")) == NULL) {
+				perror(optarg);
+				return 1;
+			}
+			break;
+		case 'R':
+			ready = optarg;
+			break;
+		case 'd':
+			deny_port = atoi(optarg);
+			break;
+		case 's':
+			slow_port = atoi(optarg);
+			break;
+		case 'm':
+		case 'M':
+			break;	/* after start */
+		default:
+			fprintf(stderr, "usage: monitor-run [-o log] [-R ready] "
+			    "[-d port] [-s port] [-m mount] [-M fs] program...\n");
+			return 2;
+		}
+	}
+	progs = argv + optind;
+	nprogs = argc - optind;
+	if ((rc = monitor_start(&h, &m)) < 0) {
+		fprintf(stderr, "monitor_start: %s\n", strerror(-rc));
+		return 1;
+	}
+	optind = 1;
+	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1)
+		if ((c == 'm' || c == 'M') && monitor_mark(m, optarg, c == 'M') < 0) {
+			monitor_stop(m);
+			return 1;
+		}
+	monitor_render_status(m, &sb);	/* waits for the initial scan */
+	if (ready != NULL && write_ready(ready, &sb) < 0) {
+		monitor_stop(m);
+		return 1;
+	}
+	strbuf_reset(&sb);
+	while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+		monitor_render_status(m, &sb);
+		fputs(sb.buf != NULL ? sb.buf : "", stderr);
+		strbuf_reset(&sb);
+	}
+	strbuf_free(&sb);
+	monitor_stop(m);
+	return 0;
+}

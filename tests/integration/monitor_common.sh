@@ -1,0 +1,67 @@
+# Sourced by the monitor_*.sh tests after lib.sh. Each test runs in its
+# own private mount namespace (re-executed under unshare -m) with a tmpfs
+# $BIN holding copies of python3 and socat: only that tmpfs is marked for
+# FAN_OPEN_EXEC_PERM, so no exec elsewhere on the machine ever waits.
+
+need_root
+need_cmd unshare nsenter python3 socat ip
+if [ -z "${MON_PRIVATE_NS:-}" ]; then
+	export top_srcdir top_builddir MON_PRIVATE_NS=1
+	trap - EXIT
+	exec unshare -m --propagation private "${SHELL:-/bin/sh}" "$0" "$@"
+fi
+
+MONRUN=$top_builddir/tests/integration/monitor-run
+T=$(mktemp -d "/tmp/ipsecfs-$TEST_NAME.XXXXXX")
+at_exit "rm -rf $T"
+BIN=$T/bin
+mkdir "$BIN"
+mount -t tmpfs "ipsecfs-$TAG" "$BIN" || skip "cannot mount tmpfs"
+at_exit "umount -l $BIN"
+cp /usr/bin/python3 /usr/bin/socat "$BIN/"
+PY=$BIN/python3
+SOCAT=$BIN/socat
+HELPERS=$top_srcdir/tests/integration
+MON_PID=""
+TRACER_PID=""
+
+# mon_start [monitor-run options] PROGRAM...: starts the monitor marking
+# $BIN; returns once it watches execs there and has scanned /proc.
+mon_start() {
+	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -M "$BIN" "$@" 2>"$T/mon.err" &
+	MON_PID=$!
+	at_exit "mon_cleanup"
+	wait_for 10 test -e "$T/ready" || fail "monitor did not start: $(cat "$T/mon.err")"
+	TRACER_PID=$(sed -n 's/^monitor pid=\([0-9]*\).*/\1/p' "$T/ready")
+	[ -n "$TRACER_PID" ] || fail "no tracer pid in $(cat "$T/ready")"
+}
+
+# Stops the monitor; the tracer ends once its last tracee is gone.
+mon_stop() {
+	[ -n "$MON_PID" ] || return 0
+	kill -TERM "$MON_PID" 2>/dev/null
+	wait "$MON_PID" 2>/dev/null
+	MON_PID=""
+}
+
+mon_cleanup() {
+	mon_stop
+	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
+	true
+}
+
+tracer_gone() { ! kill -0 "$TRACER_PID" 2>/dev/null || grep -q '^State:.*Z' "/proc/$TRACER_PID/status"; }
+
+# $INA/$INB CMD...: runs CMD in namespace A/B (nsenter execs CMD, so $!
+# is its pid; no new mount namespace, so the exec goes through the marked
+# tmpfs mount). Call mon_ns after netns_pair.
+mon_ns() { INA="nsenter --net=/run/netns/$A"; INB="nsenter --net=/run/netns/$B"; }
+
+# events PID: the event lines of one process, without the exe field.
+events() { grep " pid=$1 " "$T/ev.log" | sed 's/ exe=[^ ]*//'; }
+nevents() { grep -c " pid=$1 " "$T/ev.log"; }
+# wait_events PID N: until PID has N event lines (bounded).
+wait_events() { wait_for 10 test "$(nevents "$1")" -ge "$2"; }
+# tcp_listening NSCMD PORT: a TCP socket listens on PORT in that namespace.
+tcp_listening() { $1 ss -Htln "sport = :$2" | grep -q LISTEN; }
+udp_bound() { $1 ss -Huan "sport = :$2" | grep -q .; }

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Nothing is left stopped or broken: a program killed while its connect
+# waits for the hook and one killed inside a blocking connect; a program
+# that execs a program no policy names (released, keeps working); and
+# the monitor killed with SIGKILL while programs run: they continue and
+# finish correctly, and the tracer goes away after them.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/monitor_common.sh"
+
+netns_pair A B
+mon_ns
+P=$((24000 + NET)); SLOWP=$((P + 1))
+NOHOST=10.99.$NET.3		# no such neighbour: connect blocks on ARP
+mon_start -s "$SLOWP" "$PY"
+
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 3 >"$T/srv" &
+SRV=$!
+at_exit "kill $SRV 2>/dev/null"
+wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
+S=$(awk '/listening/ {print $2}' "$T/srv")
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# 1. killed while its connect waits in the seccomp stop for the hook
+$INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$SLOWP" >/dev/null &
+K=$!
+wait_for 10 grep -q "connect pid=$K " "$T/ev.log" || fail "no event for the slow connect"
+kill -KILL "$K"
+wait "$K" 2>/dev/null
+check "killed in the hook: gone" gone "$K"
+
+# 2. killed inside a connect that blocks in the kernel
+$INA "$PY" "$HELPERS/monitor_net.py" try-connect "$NOHOST" "$P" >/dev/null &
+K2=$!
+wait_for 10 grep -q "connect pid=$K2 " "$T/ev.log" || fail "no event for the blocking connect"
+kill -KILL "$K2"
+wait "$K2" 2>/dev/null || true
+check "killed in connect: gone" gone "$K2"
+wait_for 10 grep -q "close pid=$K2 " "$T/ev.log" || fail "no close event for the killed program"
+pass "close event when the killed program's socket went"
+: >"$T/mon.err"
+kill -USR1 "$MON_PID"
+wait_for 5 grep -q "^traced\|errors=" "$T/mon.err"
+if grep -q "traced pid=$K " "$T/mon.err" || grep -q "traced pid=$K2 " "$T/mon.err"; then
+	fail "killed programs still listed: $(cat "$T/mon.err")"
+fi
+pass "killed programs forgotten"
+
+# 3. exec into a program no policy names: released, its sockets work
+$INA "$PY" "$HELPERS/monitor_net.py" exec-client "$B_ADDR" "$P" /usr/bin/python3 >"$T/ex" ||
+	fail "released program failed"
+read -r _ E L <"$T/ex"
+expect_eq "no events after the exec" "$(nevents "$E")" 0
+
+# 4. the monitor killed while programs run
+mkfifo "$T/slow.in"
+$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
+SLOW=$!
+at_exit "kill $SLOW 2>/dev/null"
+exec 7>"$T/slow.in"
+wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+kill -KILL "$MON_PID"
+wait "$MON_PID" 2>/dev/null
+MON_PID=""
+echo go >&7
+exec 7>&-
+check "client finishes after the monitor died" wait "$SLOW"
+check "client talked to the server" grep -q "^client $SLOW " "$T/slow"
+kill "$SRV" 2>/dev/null
+wait "$SRV" 2>/dev/null
+check "tracer leaves once its tracees are gone" wait_for 10 tracer_gone
+for p in $S $SLOW; do
+	[ -e "/proc/$p" ] && grep -q '^State:.*[tT]' "/proc/$p/status" && fail "pid $p left stopped"
+done
+pass "nothing left stopped"

@@ -1,0 +1,75 @@
+#!/bin/sh
+# Processes as they are: a client forking 100 children that each connect,
+# a multi-threaded client, a program already running when the monitor
+# starts (attached by the /proc scan), and a connect the hook refuses
+# (the program gets EACCES).
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/monitor_common.sh"
+
+netns_pair A B
+mon_ns
+P=$((22000 + NET)); DENY=$((P + 1))
+
+# Started before the monitor: found by the initial /proc scan.
+mkfifo "$T/slow.in"
+$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
+SLOW=$!
+at_exit "kill $SLOW 2>/dev/null"
+exec 7>"$T/slow.in"
+wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+
+mon_start -d "$DENY" "$PY"
+grep -q "traced pid=$SLOW .*mode=active filter=on" "$T/ready" ||
+	fail "running program not attached: $(cat "$T/ready")"
+pass "running program attached"
+
+N=100
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 9)) >"$T/srv" &
+SRV=$!
+at_exit "kill $SRV 2>/dev/null"
+wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
+S=$(awk '/listening/ {print $2}' "$T/srv")
+
+echo go >&7
+exec 7>&-
+check "attached client finished" wait "$SLOW"
+read -r _ C L <<EOT
+$(grep client "$T/slow")
+EOT
+expect_eq "attached client events" "$(events "$C")" \
+"connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+
+$INA "$PY" "$HELPERS/monitor_net.py" fork-client "$B_ADDR" "$P" $N >"$T/fork" 2>"$T/fork.err" || { cat "$T/fork.err" "$T/mon.err"; grep -v "^child" "$T/fork"; fail "fork client"; }
+[ "$(grep -c "^child" "$T/fork")" = $N ] || { wc -l "$T/fork"; grep -v "^child" "$T/fork"; cat "$T/fork.err"; grep -c connect "$T/ev.log"; fail children; }
+bad=0
+while read -r _ c l; do
+	got=$(events "$c")
+	want="connect pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P
+close pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P"
+	[ "$got" = "$want" ] || { bad=$((bad + 1)); echo "child $c: $got"; }
+done <<EOT
+$(grep '^child' "$T/fork")
+EOT
+expect_eq "every child's events" "$bad" 0
+F=$(awk '/^parent/ {print $2}' "$T/fork")
+expect_eq "parent has no events" "$(nevents "$F")" 0
+
+$INA "$PY" "$HELPERS/monitor_net.py" thread-client "$B_ADDR" "$P" 8 >"$T/thr" || fail "thread client"
+set -- $(cat "$T/thr")
+C=$2; shift 2
+want=""
+for l; do
+	want="$want${want:+
+}connect pid=$C proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P"
+done
+expect_eq "thread connects" "$(events "$C" | grep connect | sort)" "$(echo "$want" | sort)"
+expect_eq "thread closes" "$(events "$C" | grep -c close)" 8
+
+# Refused by the hook: the program sees EACCES (13), the event says so.
+out=$($INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$DENY")
+set -- $out
+expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
+expect_eq "refused event" "$(events "$3")" \
+"connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
+kill "$SRV" 2>/dev/null
