@@ -3,7 +3,7 @@ noinst_LIBRARIES += libfs.a
 libfs_a_SOURCES = fs/daemon.c fs/tree.c fs/tree.h fs/node.c fs/node.h \
 	fs/apps.c fs/apps.h fs/apps_int.h fs/tmpfile.c fs/names.c fs/names.h \
 	fs/store.c fs/store.h fs/evstream.c fs/evstream.h \
-	fs/mountpoint.c fs/mountpoint.h
+	fs/mountpoint.c fs/mountpoint.h fs/watch.c fs/watch.h
 DAEMON_LIBS += libfs.a
 
 # Integration tests: a real mount in a temporary directory (root and FUSE).
