@@ -14,3 +14,13 @@ TESTS += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
 endif
 EXTRA_DIST += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
 	tests/integration/fs_events.sh
+
+# C tests against a real daemon: concurrent writers, poll, the kill -9 loop.
+FS_CTESTS = test_fs_writers
+if NETNS_TESTS
+check_PROGRAMS += $(FS_CTESTS)
+TESTS += $(FS_CTESTS)
+endif
+test_fs_writers_SOURCES = tests/unit/test_fs_writers.c \
+	tests/unit/fs_harness.c tests/unit/fs_harness.h
+test_fs_writers_LDADD = -lpthread
