@@ -16,7 +16,7 @@ EXTRA_DIST += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
 	tests/integration/fs_events.sh
 
 # C tests against a real daemon: concurrent writers, poll, the kill -9 loop.
-FS_CTESTS = test_fs_writers
+FS_CTESTS = test_fs_writers test_fs_kill
 if NETNS_TESTS
 check_PROGRAMS += $(FS_CTESTS)
 TESTS += $(FS_CTESTS)
@@ -24,3 +24,6 @@ endif
 test_fs_writers_SOURCES = tests/unit/test_fs_writers.c \
 	tests/unit/fs_harness.c tests/unit/fs_harness.h
 test_fs_writers_LDADD = -lpthread
+test_fs_kill_SOURCES = tests/unit/test_fs_kill.c \
+	tests/unit/fs_harness.c tests/unit/fs_harness.h
+test_fs_kill_LDADD = libpolicy.a libcore.a $(EXT_LIBS)
