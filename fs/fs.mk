@@ -27,3 +27,10 @@ test_fs_writers_LDADD = -lpthread
 test_fs_kill_SOURCES = tests/unit/test_fs_kill.c \
 	tests/unit/fs_harness.c tests/unit/fs_harness.h
 test_fs_kill_LDADD = libpolicy.a libcore.a $(EXT_LIBS)
+
+# Unit tests (no root needed).
+check_PROGRAMS += test_fs_store
+TESTS += test_fs_store
+test_fs_store_SOURCES = tests/unit/test_fs_store.c
+test_fs_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_fs_store_LDADD = libfs.a libcore.a $(TEST_LIBS)
