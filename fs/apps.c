@@ -80,17 +80,28 @@ apps_free(struct apps *a)
 }
 
 void
-apps_set_changed(struct apps *a, void (*fn)(void *), void *arg)
+apps_set_hooks(struct apps *a, void (*changed)(void *),
+    void (*program)(void *, const char *), void *arg)
 {
-	a->changed = fn;
-	a->changed_arg = arg;
+	a->changed = changed;
+	a->program = program;
+	a->hook_arg = arg;
 }
 
 static void
 notify_changed(struct apps *a)
 {
 	if (a->changed != NULL)
-		a->changed(a->changed_arg);
+		a->changed(a->hook_arg);
+}
+
+static void
+notify_programs(struct apps *a, const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; a->program != NULL && i < p->napps; i++)
+		a->program(a->hook_arg, p->apps[i]);
 }
 
 /* Index of name, or where it would go (as ~index). Table locked. */
@@ -229,6 +240,7 @@ load_one(void *arg, const char *name, const char *text, size_t len, int err)
 	}
 	policy_print(p, &sb);
 	canon = strbuf_detach(&sb, &clen);
+	notify_programs(a, p);
 	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
 		policy_free(p);
 		snprintf(ap->result, sizeof(ap->result),
@@ -422,6 +434,7 @@ install(struct apps *a, const char *name, const char *text, size_t len,
 		set_result(a, name, "error: 0:0: cannot save: %s", strerror(-rc));
 		goto fail;
 	}
+	notify_programs(a, p);
 	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
 		store_abort(txn);
 		set_result(a, name, "error: 0:0: not installed: %s", strerror(-rc));
@@ -578,6 +591,7 @@ apps_rename_app(struct apps *a, const char *from, const char *to,
 	if (rc == 0)
 		rc = store_save(a->store, to, text, len);
 	if (rc == 0 && p != NULL) {
+		notify_programs(a, p);
 		if ((rc = engine_set_policy(a->engine, to, p)) < 0) {
 			policy_free(p);
 			store_remove(a->store, to);

@@ -26,6 +26,7 @@
 #include "fs/mountpoint.h"
 #include "fs/store.h"
 #include "fs/tree.h"
+#include "fs/watch.h"
 
 struct options {
 	bool		 foreground;
@@ -234,6 +235,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	struct engine *e = NULL;
 	struct store *st = NULL;
 	struct apps *apps = NULL;
+	struct watch *w = NULL;
 	int ready_fd = -1, rc;
 	long holder;
 
@@ -267,7 +269,14 @@ run(const struct options *o, struct conf *c, const char *mnt)
 		log_err("out of memory");
 		goto stop;
 	}
+	if ((errno = -watch_start(e, &w)) != 0) {
+		log_err("socket monitor: %s", strerror(errno));
+		goto stop;
+	}
+	apps_set_hooks(apps, watch_changed, watch_program, w);
 	apps_load(apps);
+	t.status_extra = watch_status;
+	t.status_arg = w;
 	t.engine = e;
 	t.apps = apps;
 	t.readonly = o->readonly;
@@ -277,6 +286,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	ready_fd = -1;
 	evstream_stop();
 stop:
+	watch_stop(w);
 	engine_stop(e);
 out:
 	engine_free(e);

@@ -3,5 +3,34 @@ noinst_LIBRARIES += libfs.a
 libfs_a_SOURCES = fs/daemon.c fs/tree.c fs/tree.h fs/node.c fs/node.h \
 	fs/apps.c fs/apps.h fs/apps_int.h fs/tmpfile.c fs/names.c fs/names.h \
 	fs/store.c fs/store.h fs/evstream.c fs/evstream.h \
-	fs/mountpoint.c fs/mountpoint.h
+	fs/mountpoint.c fs/mountpoint.h fs/watch.c fs/watch.h
 DAEMON_LIBS += libfs.a
+
+# Integration tests: a real mount in a temporary directory (root and FUSE).
+EXTRA_DIST += tests/integration/fs_lib.sh
+if NETNS_TESTS
+TESTS += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
+	tests/integration/fs_events.sh
+endif
+EXTRA_DIST += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
+	tests/integration/fs_events.sh
+
+# C tests against a real daemon: concurrent writers, poll, the kill -9 loop.
+FS_CTESTS = test_fs_writers test_fs_kill
+if NETNS_TESTS
+check_PROGRAMS += $(FS_CTESTS)
+TESTS += $(FS_CTESTS)
+endif
+test_fs_writers_SOURCES = tests/unit/test_fs_writers.c \
+	tests/unit/fs_harness.c tests/unit/fs_harness.h
+test_fs_writers_LDADD = -lpthread
+test_fs_kill_SOURCES = tests/unit/test_fs_kill.c \
+	tests/unit/fs_harness.c tests/unit/fs_harness.h
+test_fs_kill_LDADD = libpolicy.a libcore.a $(EXT_LIBS)
+
+# Unit tests (no root needed).
+check_PROGRAMS += test_fs_store
+TESTS += test_fs_store
+test_fs_store_SOURCES = tests/unit/test_fs_store.c
+test_fs_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_fs_store_LDADD = libfs.a libcore.a $(TEST_LIBS)

@@ -32,6 +32,7 @@ struct handle {
 	bool		 writable;
 	bool		 append;
 	bool		 dirty;		/* policy written since the last apply */
+	bool		 emptied;	/* opened with O_TRUNC, nothing applied yet */
 	struct tmpfile	*tmp;
 	struct evreader	 ev;
 };
@@ -274,7 +275,7 @@ open_policy(struct tree *t, const struct node *n, struct fuse_file_info *fi)
 	if ((h = handle_new(n, fi)) == NULL)
 		return -ENOMEM;
 	if (fi->flags & O_TRUNC) {
-		h->dirty = true;	/* `: > policy` empties it */
+		h->emptied = true;	/* `: > policy` empties it, at release */
 		if (!apps_exists(t->apps, n->app, NULL))
 			rc = -ENOENT;
 	} else {
@@ -348,8 +349,9 @@ tree_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return tree_open(path, fi);
 	case N_ROOT:
 	case N_APPS:
-	case N_APP:
 		return -EEXIST;
+	case N_APP:	/* only directories live in apps/ */
+		return apps_exists(t->apps, n.app, NULL) ? -EEXIST : -EPERM;
 	default:
 		return n.kind == N_NONE ? -EPERM :
 		    (fi->flags & O_EXCL) ? -EEXIST : t->readonly ? -EROFS : -EACCES;
@@ -457,7 +459,7 @@ tree_flush(const char *path, struct fuse_file_info *fi)
 
 	if (h->kind != N_POLICY || !h->dirty)
 		return 0;
-	h->dirty = false;
+	h->dirty = h->emptied = false;
 	if (strbuf_failed(&h->sb))
 		return -ENOMEM;
 	rc = apps_apply(t->apps, h->app, h->sb.buf ? h->sb.buf : "", h->sb.len);
@@ -472,8 +474,12 @@ tree_release(const char *path, struct fuse_file_info *fi)
 	struct handle *h = handle_of(fi);
 	struct tree *t = tree();
 
-	if (h->kind == N_POLICY && h->dirty)
+	/* what no close(2) applied: written through a descriptor that was
+	 * never closed by itself (mmap), or `: > policy` */
+	if (h->kind == N_POLICY && (h->dirty || h->emptied)) {
+		h->dirty = true;
 		tree_flush(path, fi);
+	}
 	handle_free(t, h);
 	return 0;
 }
@@ -536,8 +542,10 @@ tree_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	}
 	if (h != NULL && h->kind == N_TMP)
 		return apps_tmp_truncate(t->apps, h->tmp, size);
-	if (n.kind == N_POLICY)
+	if (n.kind == N_POLICY) {
+		log_debug("truncate apps/%s/policy to %lld", n.app, (long long)size);
 		return truncate_policy(t, &n, size);
+	}
 	if ((rc = may_write(t)) < 0)
 		return rc;
 	if ((rc = apps_tmp_open(t->apps, n.app, n.tmp, &tf)) < 0)
@@ -753,6 +761,8 @@ tree_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->kernel_cache = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	log_debug("fuse: protocol %u.%u capable=%#x want=%#x", conn->proto_major,
+	    conn->proto_minor, conn->capable, conn->want);
 	return fuse_get_context()->private_data;
 }
 
