@@ -40,3 +40,8 @@ EXTRA_DIST += tests/fuzz/corpus/fuzz_ike_msg
 check_PROGRAMS += ike-peer
 ike_peer_SOURCES = tests/integration/ike-peer.c
 ike_peer_LDADD = libike.a libesp.a libconfig.a libcore.a $(EXT_LIBS)
+
+EXTRA_DIST += tests/integration/ike_strongswan.sh
+if NETNS_TESTS
+TESTS += tests/integration/ike_strongswan.sh
+endif
