@@ -12,7 +12,8 @@
  * As initiator it sets up N IKE SAs with their first CHILD SA one after
  * the other (deleting each IKE SA once its CHILD SA is up when N > 1) and
  * prints the rate; as responder it answers until N CHILD SAs are up (0:
- * until the time limit), lingers -L ms, and exits. Exit status 0 when
+ * until the time limit), lingers -L ms, and exits. -d DIR writes every
+ * datagram received to DIR/rx-N (seeds for the fuzz corpus). Exit status 0 when
  * every set-up succeeded, 1 otherwise, 2 on usage errors. */
 #include "config.h"
 
@@ -39,6 +40,23 @@ struct run {
 };
 
 static volatile sig_atomic_t stop;
+static const char *dump_dir;
+static unsigned dump_n;
+
+static void
+dump(const struct ike_dgram *d)
+{
+	char path[4096];
+	FILE *f;
+
+	if (dump_dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/rx-%u", dump_dir, dump_n++);
+	if ((f = fopen(path, "wb")) == NULL)
+		return;
+	fwrite(d->data, 1, d->len, f);
+	fclose(f);
+}
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
@@ -157,7 +175,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: ike-peer -i|-r -l LOCAL -p PEER -k PSK [-a IKE] "
 	    "[-e ESP] [-s PROTO/PORT] [-S PROTO/PORT] [-t] [-E] [-n N] [-w SEC] "
-	    "[-L MS] [-q]\n");
+	    "[-L MS] [-q] [-d DIR]\n");
 	exit(2);
 }
 
@@ -174,7 +192,8 @@ pump(struct run *r, struct ike_net *net, int timeout)
 	if (poll(pfd, 2, timeout) > 0)
 		for (i = 0; i < 2; i++)
 			while ((pfd[i].revents & POLLIN) &&
-			    ike_net_recv(net, pfd[i].fd, &d) >= 0)
+			    ike_net_recv(net, pfd[i].fd, &d) >= 0 &&
+			    (dump(&d), 1))
 				ike_input(r->ike, now_ms(), &d.src, &d.dst, d.data,
 				    d.len);
 	ike_tick(r->ike, now_ms());
@@ -199,7 +218,7 @@ main(int argc, char **argv)
 
 	memset(&peer, 0, sizeof(peer));
 	peer.transport = true;
-	while ((c = getopt(argc, argv, "irl:p:k:a:e:s:S:tEn:w:L:q")) != -1) {
+	while ((c = getopt(argc, argv, "irl:p:k:a:e:s:S:tEn:w:L:qd:")) != -1) {
 		switch (c) {
 		case 'i': r.initiator = true; break;
 		case 'r': r.initiator = false; break;
@@ -216,6 +235,7 @@ main(int argc, char **argv)
 		case 'w': wait_s = (unsigned)atoi(optarg); break;
 		case 'L': linger = (unsigned)atoi(optarg); break;
 		case 'q': r.quiet = true; break;
+		case 'd': dump_dir = optarg; break;
 		default: usage();
 		}
 	}
