@@ -104,6 +104,9 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 {
 	struct ike_peer *p;
 
+	if (peer->local_id_len > IKE_ID_MAX || peer->remote_id_len > IKE_ID_MAX ||
+	    peer->psk_len > IKE_PSK_MAX || peer->psk_len == 0)
+		return -1;
 	if (ike->npeers == IKE_MAX_PEERS || (p = malloc(sizeof(*p))) == NULL)
 		return -1;
 	*p = *peer;

@@ -64,6 +64,10 @@ add_our_id_auth(struct ike_sa *sa, struct ike_wbuf *in, uint8_t ptype)
 	uint8_t idb[4 + IKE_ID_MAX], auth[PRF_MAX_LEN];
 	size_t n = id_body(sa, true, idb, sizeof(idb));
 
+	if (n == 0) {
+		in->failed = true;
+		return;
+	}
 	ike_add_id(in, ptype, idb[0], idb + 4, n - 4);
 	if (psk_auth(sa, sa->initiator, idb, n, auth) != 0) {
 		in->failed = true;
@@ -86,7 +90,8 @@ peer_auth_ok(struct ike_sa *sa, const struct ike_msg *m, uint8_t ptype)
 	if (pi == NULL || pa == NULL || ike_parse_id(pi, &id) != IKE_OK ||
 	    ike_parse_auth(pa, &au) != IKE_OK)
 		return false;
-	n = id_body(sa, false, want, sizeof(want));
+	if ((n = id_body(sa, false, want, sizeof(want))) == 0)
+		return false;
 	if (id.type != want[0] || id.len != n - 4 ||
 	    memcmp(id.data, want + 4, n - 4) != 0)
 		return false;
