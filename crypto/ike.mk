@@ -45,3 +45,9 @@ EXTRA_DIST += tests/integration/ike_strongswan.sh
 if NETNS_TESTS
 TESTS += tests/integration/ike_strongswan.sh
 endif
+
+BENCHES += bench_ike_dh
+bench_ike_dh_SOURCES = tests/bench/bench_ike_dh.c
+bench_ike_dh_LDADD = libike.a libesp.a libcore.a $(EXT_LIBS)
+BENCH_SH += tests/bench/bench_ike.sh
+EXTRA_DIST += tests/bench/bench_ike.sh

@@ -187,6 +187,8 @@ pump(struct run *r, struct ike_net *net, int timeout)
 	uint64_t now = now_ms(), next = ike_next_timeout(r->ike);
 	int i;
 
+	while (ike_output(r->ike, &d))	/* what requests just queued */
+		ike_net_send(net, &d);
 	if (next != UINT64_MAX && (int64_t)(next - now) < timeout)
 		timeout = next <= now ? 0 : (int)(next - now);
 	if (poll(pfd, 2, timeout) > 0)
