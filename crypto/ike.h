@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "crypto/ike_msg.h"
+#include "engine/conf.h"
 #include "engine/ipaddr.h"
 #include "engine/proposal.h"
 
@@ -118,6 +119,10 @@ void ike_free(struct ike *ike);
 /* Adds a peer (copied). As responder the most specific entry covering the
  * sender's address is used. 0 or -1 (no room). */
 int ike_add_peer(struct ike *ike, const struct ike_peer *peer);
+/* Fills p from an ipsecfs.conf [peer.*] entry (IDs: an address literal,
+ * user@domain as RFC822, anything else as FQDN). 0, or -1 when an ID or
+ * the PSK is missing or too long. */
+int ike_peer_from_conf(struct ike_peer *p, const struct peer_conf *pc);
 /* Half-open IKE SAs above which IKE_SA_INIT needs a cookie (default 30). */
 void ike_set_cookie_threshold(struct ike *ike, unsigned n);
 /* First retransmission timeout (default 1000 ms) and tries (default 5). */

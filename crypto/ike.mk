@@ -5,7 +5,8 @@ libike_a_SOURCES = crypto/ike_msg.c crypto/ike_msg.h \
 	crypto/prf.c crypto/prf.h crypto/dh.c crypto/dh.h \
 	crypto/ike_sk.c crypto/ike_sk.h crypto/ike.c crypto/ike.h \
 	crypto/ike_int.h crypto/ike_init.c crypto/ike_auth.c \
-	crypto/ike_child.c crypto/ike_info.c crypto/ike_net.c crypto/ike_net.h
+	crypto/ike_child.c crypto/ike_info.c crypto/ike_net.c crypto/ike_net.h \
+	crypto/ike_conf.c
 DAEMON_LIBS += libike.a
 EXTRA_DIST += docs/ike.md
 

@@ -502,6 +502,71 @@ test_bad_input(void **state)
 	pair_free(&pr);
 }
 
+/* [peer.*] entries become ike_peer: IDs typed, PSK and proposals kept */
+static void
+test_peer_from_conf(void **state)
+{
+	struct peer_conf pc;
+	struct ike_peer p;
+	char err[64];
+
+	memset(&pc, 0, sizeof(pc));
+	prefix_parse("10.77.0.0/24", &pc.remote);
+	pc.local_id = "10.77.0.1";
+	pc.remote_id = "gw.example.org";
+	pc.psk = (unsigned char *)"long secret";
+	pc.psk_len = 11;
+	assert_int_equal(proposal_parse("aes128-sha1-modp2048", PROPOSAL_IKE,
+	    &pc.ike.proposals, err, sizeof(err)), 0);
+	pc.ike.mode = MODE_TRANSPORT;
+	pc.ike.encap = ENCAP_YES;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.local_id_type, ID_IPV4_ADDR);
+	assert_int_equal(p.local_id_len, 4);
+	assert_int_equal(p.remote_id_type, ID_FQDN);
+	assert_memory_equal(p.remote_id, "gw.example.org", 14);
+	assert_int_equal(p.psk_len, 11);
+	assert_int_equal(p.ike.n, 1);
+	assert_true(p.transport);
+	assert_true(p.force_encap);
+	pc.remote_id = "admin@example.org";
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.remote_id_type, ID_RFC822_ADDR);
+	pc.remote_id = NULL;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.remote_id_type, 0);
+	pc.psk = NULL;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), -1);
+}
+
+/* FQDN identities both ways */
+static void
+test_fqdn_ids(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pr.a.peer.local_id_type = pr.b.peer.remote_id_type = ID_FQDN;
+	memcpy(pr.a.peer.local_id, "a.example", 9);
+	memcpy(pr.b.peer.remote_id, "a.example", 9);
+	pr.a.peer.local_id_len = pr.b.peer.remote_id_len = 9;
+	pair_start(&pr);
+	initiate(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+	/* an ID the responder does not expect is an authentication failure */
+	pair_init(&pr);
+	pr.a.peer.local_id_type = ID_FQDN;
+	memcpy(pr.a.peer.local_id, "mallory", 7);
+	pr.a.peer.local_id_len = 7;
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 0);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -521,6 +586,8 @@ main(void)
 		cmocka_unit_test(test_create_rekey_delete),
 		cmocka_unit_test(test_responder_rekeys),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_peer_from_conf),
+		cmocka_unit_test(test_fqdn_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
