@@ -52,3 +52,13 @@ bench_ike_dh_SOURCES = tests/bench/bench_ike_dh.c
 bench_ike_dh_LDADD = libike.a libesp.a libcore.a $(EXT_LIBS)
 BENCH_SH += tests/bench/bench_ike.sh
 EXTRA_DIST += tests/bench/bench_ike.sh
+
+FUZZ_TARGETS += fuzz_ike_sa
+fuzz_ike_sa_SOURCES = tests/fuzz/fuzz_ike_sa.c
+fuzz_ike_sa_LDADD = libike.a libesp.a libconfig.a libcore.a $(EXT_LIBS)
+if ENABLE_FUZZING
+fuzz_ike_sa_LDFLAGS = $(FUZZ_LDFLAGS)
+else
+fuzz_ike_sa_SOURCES += tests/fuzz/standalone.c
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz_ike_sa
