@@ -100,6 +100,9 @@ CONF
 # field NAME LINE: value of NAME=... in LINE
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
+# installed: the lines of `swanctl --list-sas` about INSTALLED CHILD SAs
+installed() { awk '/: #[0-9]+, reqid/ { on = /INSTALLED/ } on'; }
+
 # check_sa NAME OUTPUT ESP_NAME: compares ike-peer's output with charon's SA
 check_sa() {
 	local name=$1 out=$2 esp=$3 ike child list
@@ -112,11 +115,12 @@ check_sa() {
 	printf '%s\n' "$list" | grep -q "$(field rspi "$ike")_r" || fail "$name: IKE SPIr differs: $list"
 	printf '%s\n' "$list" | grep -q "INSTALLED, TUNNEL-in-UDP, ESP:$esp\$" ||
 		fail "$name: charon's CHILD SA is not ESP:$esp: $list"
-	# charon's inbound SPI is our outbound one and vice versa
+	# charon's inbound SPI is our outbound one and vice versa (its
+	# installed CHILD SAs only: rekeyed ones linger a few seconds)
 	expect_eq "$name: charon in SPI" \
-		"$(printf '%s\n' "$list" | sed -n 's/^ *in  \([0-9a-f]*\),.*/\1/p')" "$(field spi_out "$child")"
+		"$(printf '%s\n' "$list" | installed | sed -n 's/^ *in  \([0-9a-f]*\),.*/\1/p')" "$(field spi_out "$child")"
 	expect_eq "$name: charon out SPI" \
-		"$(printf '%s\n' "$list" | sed -n 's/^ *out \([0-9a-f]*\),.*/\1/p')" "$(field spi_in "$child")"
+		"$(printf '%s\n' "$list" | installed | sed -n 's/^ *out \([0-9a-f]*\),.*/\1/p')" "$(field spi_in "$child")"
 	expect_eq "$name: our encap" "$(field encap "$child")" yes
 }
 
@@ -162,6 +166,41 @@ ours_initiates gcm-i aes128gcm16-prfsha256-ecp256 aes128gcm16 AES_GCM_16-128 AES
 ours_initiates cbc-i aes128-sha1-modp2048 aes128-sha1 AES_CBC-128/HMAC_SHA1_96 AES_CBC_128 22
 swan_initiates gcm-r aes128gcm16-prfsha256-ecp256 aes128gcm16 AES_GCM_16-128 23
 swan_initiates cbc-r aes128-sha1-modp2048 aes128-sha1 AES_CBC-128/HMAC_SHA1_96 24
+
+# rekeying, ipsecfs initiates: CHILD SA rekey, IKE SA rekey, liveness;
+# charon must end with exactly the new SAs
+conf rekey-i aes128gcm16-prfsha256-ecp256 aes128gcm16 "$PSK" 27
+out=$(timeout 30 ip netns exec "$B" "$PEER" -i -t -X -l "$B_ADDR" -p "$A_ADDR" \
+	-k "$PSK" -S 6/27 -w 20 -L 200) || fail "rekey-i: ike-peer failed: $out"
+echo "$out"
+expect_eq "rekey-i: CHILD SAs up" "$(printf '%s\n' "$out" | grep -c '^CHILD_UP')" 2
+expect_eq "rekey-i: IKE SAs up" "$(printf '%s\n' "$out" | grep -c '^IKE_UP')" 2
+printf '%s\n' "$out" | grep -q '^LIVENESS ok' || fail "rekey-i: no liveness answer"
+check_sa rekey-i "$out" AES_GCM_16-128
+pass "rekey-i: ipsecfs rekeys CHILD and IKE SA with strongSwan"
+
+# rekeying, charon initiates and rekeys both SAs; ipsecfs responds
+conf rekey-r aes128-sha1-modp2048 aes128-sha1 "$PSK" 28
+timeout 30 ip netns exec "$B" "$PEER" -r -l "$B_ADDR" -p "$A_ADDR" -k "$PSK" \
+	-a aes128-sha1-modp2048 -e aes128-sha1 -n 0 -w 25 > "$DIR/peer.out" 2>&1 &
+ppid=$!
+at_exit "kill $ppid"
+wait_for 5 sh -c "ip netns exec $B ss -uln | grep -q ':4500 '" || fail "rekey-r: ike-peer did not start"
+swan --initiate --child rekey-r --timeout 10 > "$DIR/init.out" 2>&1 ||
+	fail "rekey-r: swanctl --initiate failed: $(cat "$DIR/init.out")"
+swan --rekey --child rekey-r > /dev/null 2>&1 || fail "rekey-r: swanctl --rekey --child"
+wait_for 10 sh -c "[ \$(grep -c '^CHILD_DOWN' $DIR/peer.out) -ge 1 ]" ||
+	fail "rekey-r: no CHILD SA rekey: $(cat "$DIR/peer.out")"
+swan --rekey --ike rekey-r > /dev/null 2>&1 || fail "rekey-r: swanctl --rekey --ike"
+wait_for 10 sh -c "grep -q '^IKE_DOWN' $DIR/peer.out" ||
+	fail "rekey-r: no IKE SA rekey: $(cat "$DIR/peer.out")"
+kill "$ppid"; wait "$ppid"
+out=$(cat "$DIR/peer.out")
+echo "$out"
+expect_eq "rekey-r: CHILD SAs up" "$(printf '%s\n' "$out" | grep -c '^CHILD_UP')" 2
+expect_eq "rekey-r: IKE SAs up" "$(printf '%s\n' "$out" | grep -c '^IKE_UP')" 2
+check_sa rekey-r "$out" AES_CBC-128/HMAC_SHA1_96
+pass "rekey-r: strongSwan rekeys CHILD and IKE SA with ipsecfs"
 
 # wrong PSK, ipsecfs initiates: charon answers AUTHENTICATION_FAILED (24)
 conf badi aes128gcm16-prfsha256-ecp256 aes128gcm16 "$PSK" 25
