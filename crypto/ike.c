@@ -455,6 +455,20 @@ handle_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	}
 }
 
+static void
+unsupported_critical(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
+    uint8_t type)
+{
+	struct ike_wbuf *out = malloc(sizeof(*out));
+
+	if (out == NULL)
+		return;
+	ike_wbuf_init(out);
+	ike_add_notify(out, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ike_send_sk(ike, sa, m->hdr.exchange, true, m->hdr.msgid, out, REQ_NONE);
+	free(out);
+}
+
 static int
 input_sa(struct ike *ike, uint8_t *buf, struct ike_msg *m,
     const struct ike_endpoint *src, const struct ike_endpoint *dst)
@@ -482,6 +496,13 @@ input_sa(struct ike *ike, uint8_t *buf, struct ike_msg *m,
 	rc = ike_sk_open(sa->c_in, buf, m, &bad);
 	if (rc < 0) {
 		ike->stats.dropped_integrity++;
+		return 0;
+	}
+	if (rc == IKE_ERR_CRITICAL && !response) {
+		/* authenticated, but with a critical payload we do not know:
+		 * answer UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 §2.5) */
+		sa->peer_msgid++;
+		unsupported_critical(ike, sa, m, bad);
 		return 0;
 	}
 	if (rc != IKE_OK) {

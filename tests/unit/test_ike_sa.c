@@ -7,10 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "crypto/ike.h"
+#include "crypto/ike_int.h"
 #include "tests/unit/ike_pair.h"
 
 static struct ike_ts
@@ -567,6 +569,42 @@ test_fqdn_ids(void **state)
 	pair_free(&pr);
 }
 
+/* An authenticated request with an unknown critical payload is answered
+ * with UNSUPPORTED_CRITICAL_PAYLOAD, not dropped (white box: the request
+ * is built with the SA's own keys). */
+static void
+test_unsupported_critical(void **state)
+{
+	struct pair pr;
+	struct ike_wbuf *in = malloc(sizeof(*in));
+	struct ike_sa *sa;
+	uint8_t body[4] = { 1, 2, 3, 4 };
+
+	assert_non_null(in);
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	sa = pr.a.ike->sas;
+	assert_int_equal(sa->st, S_ESTABLISHED);
+	ike_wbuf_init(in);
+	ike_pl_begin(in, 200);
+	in->buf[in->pl_at + 1] = 0x80;		/* critical */
+	ike_put(in, body, sizeof(body));
+	ike_pl_end(in);
+	assert_int_equal(ike_send_sk(pr.a.ike, sa, INFORMATIONAL, false, 0, in,
+	    REQ_LIVENESS), 0);
+	pair_run(&pr);
+	/* answered: nothing left to retransmit, and the SA still works */
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_parse, 0);
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now, sa->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_msgid, 0);
+	free(in);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -588,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_peer_from_conf),
 		cmocka_unit_test(test_fqdn_ids),
+		cmocka_unit_test(test_unsupported_critical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
