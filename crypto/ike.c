@@ -576,6 +576,39 @@ ike_input(struct ike *ike, uint64_t now_ms, const struct ike_endpoint *src,
 	return 0;
 }
 
+/* When an SA set up at created, by us or not, is due for a rekey. */
+static uint64_t
+rekey_due(uint64_t created, unsigned lifetime_s, bool ours)
+{
+	uint64_t ms = (uint64_t)lifetime_s * 1000;
+
+	return created + (ours ? ms : ms + ms / 10);
+}
+
+static int queue_req(struct ike *ike, struct ike_sa *sa, enum ike_req_kind kind,
+    uint32_t spi, const struct ike_ts *tsl, const struct ike_ts *tsr);
+
+static void
+lifetimes(struct ike *ike, struct ike_sa *sa)
+{
+	const struct ike_peer *p = sa->peer;
+	size_t i;
+
+	if (p->ike_lifetime && !sa->rekeying &&
+	    ike->now >= rekey_due(sa->created, p->ike_lifetime, sa->initiator) &&
+	    queue_req(ike, sa, REQ_REKEY_IKE, 0, NULL, NULL) == 0)
+		sa->rekeying = true;
+	for (i = 0; p->child_lifetime && i < sa->nchild && sa->st == S_ESTABLISHED;
+	    i++) {
+		struct ike_child *c = &sa->child[i];
+
+		if (!c->rekeying && ike->now >= rekey_due(c->created,
+		    p->child_lifetime, c->we_initiated) &&
+		    queue_req(ike, sa, REQ_REKEY_CHILD, c->spi_in, NULL, NULL) == 0)
+			c->rekeying = true;
+	}
+}
+
 static void
 retransmit(struct ike *ike, struct ike_sa *sa)
 {
@@ -613,6 +646,8 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 		if (sa->req.kind != REQ_NONE && sa->req.dg != NULL &&
 		    now_ms >= sa->req.due)
 			retransmit(ike, sa);
+		if (sa->st == S_ESTABLISHED)
+			lifetimes(ike, sa);
 	}
 	for (pp = &ike->sas; (sa = *pp) != NULL; ) {
 		if (sa->st == S_DEAD) {
@@ -622,6 +657,23 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 			pp = &sa->next;
 		}
 	}
+}
+
+static uint64_t
+lifetime_timeout(const struct ike_sa *sa, uint64_t t)
+{
+	const struct ike_peer *p = sa->peer;
+	uint64_t d;
+	size_t i;
+
+	if (p->ike_lifetime && !sa->rekeying &&
+	    (d = rekey_due(sa->created, p->ike_lifetime, sa->initiator)) < t)
+		t = d;
+	for (i = 0; p->child_lifetime && i < sa->nchild; i++)
+		if (!sa->child[i].rekeying && (d = rekey_due(sa->child[i].created,
+		    p->child_lifetime, sa->child[i].we_initiated)) < t)
+			t = d;
+	return t;
 }
 
 uint64_t
@@ -638,6 +690,8 @@ ike_next_timeout(const struct ike *ike)
 		if (sa->st == S_R_INIT &&
 		    sa->created + IKE_HALF_OPEN_TIMEOUT_MS < t)
 			t = sa->created + IKE_HALF_OPEN_TIMEOUT_MS;
+		if (sa->st == S_ESTABLISHED)
+			t = lifetime_timeout(sa, t);
 	}
 	return t;
 }

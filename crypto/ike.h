@@ -54,6 +54,10 @@ struct ike_peer {
 	/* As responder: what the initiator's selectors are narrowed to.
 	 * type 0: the peer's / our own address, any protocol and port. */
 	struct ike_ts		ts_local, ts_remote;
+	/* Rekey after this many seconds (0: only when asked). The side that
+	 * set an SA up rekeys it at its lifetime, the other side at 110 %,
+	 * so that the two do not collide. */
+	unsigned		child_lifetime, ike_lifetime;
 };
 
 /* A CHILD SA as negotiated: what the datapath needs to install it. */

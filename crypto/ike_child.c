@@ -323,6 +323,9 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 		c->ts_local = *tsl;
 		c->ts_remote = *tsr;
 		c->transport = transport;
+		c->we_initiated = we_initiated;
+		c->rekeying = false;
+		c->created = ike->now;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = IKE_EV_CHILD_UP;

@@ -48,5 +48,8 @@ ike_peer_from_conf(struct ike_peer *p, const struct peer_conf *pc)
 	p->esp = pc->ike.esp_proposals;
 	p->transport = pc->ike.mode == MODE_TRANSPORT;
 	p->force_encap = pc->ike.encap == ENCAP_YES;
+	/* the IKE SA lives four times as long, as strongSwan's 1 h / 4 h */
+	p->child_lifetime = pc->ike.lifetime;
+	p->ike_lifetime = pc->ike.lifetime * 4;
 	return 0;
 }

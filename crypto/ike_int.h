@@ -34,6 +34,9 @@ struct ike_child {
 	uint32_t	spi_in, spi_out;
 	struct ike_ts	ts_local, ts_remote;
 	bool		transport;
+	bool		we_initiated;
+	bool		rekeying;	/* a rekey is queued or in flight */
+	uint64_t	created;
 };
 
 /* A CHILD SA (or a new IKE SA, for an IKE rekey) being negotiated. */
@@ -64,6 +67,7 @@ struct ike_sa {
 	bool			 natt;		/* using port 4500 */
 	bool			 nat_here, nat_there;
 	uint64_t		 created;
+	bool			 rekeying;	/* IKE SA rekey queued or in flight */
 
 	/* IKE SA transforms */
 	uint16_t		 encr, keybits, integ, prf, dhg;

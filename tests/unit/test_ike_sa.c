@@ -605,6 +605,44 @@ test_unsupported_critical(void **state)
 	pair_free(&pr);
 }
 
+/* Lifetimes: the side that set an SA up rekeys it, the other does not
+ * collide with it; time is fed, nothing else. */
+static void
+test_lifetimes(void **state)
+{
+	struct pair pr;
+	uint64_t t0, ta, tb;
+	int i;
+
+	pair_init(&pr);
+	pr.a.peer.child_lifetime = pr.b.peer.child_lifetime = 10;
+	pr.a.peer.ike_lifetime = pr.b.peer.ike_lifetime = 25;
+	pair_start(&pr);
+	initiate(&pr);
+	t0 = pr.now;
+	assert_int_equal(ike_next_timeout(pr.a.ike), t0 + 10000);
+	for (i = 0; i < 50; i++) {
+		ta = ike_next_timeout(pr.a.ike);
+		tb = ike_next_timeout(pr.b.ike);
+		if ((ta < tb ? ta : tb) > t0 + 35000)
+			break;
+		pr.now = ta < tb ? ta : tb;
+		ike_tick(pr.a.ike, pr.now);
+		ike_tick(pr.b.ike, pr.now);
+		pair_run(&pr);
+	}
+	/* CHILD SA rekeyed at 10, 20, 30 s; IKE SA at 25 s; all by a */
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 4);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 4);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 3);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -627,6 +665,7 @@ main(void)
 		cmocka_unit_test(test_peer_from_conf),
 		cmocka_unit_test(test_fqdn_ids),
 		cmocka_unit_test(test_unsupported_critical),
+		cmocka_unit_test(test_lifetimes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
