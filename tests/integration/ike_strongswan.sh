@@ -1,7 +1,8 @@
 #!/bin/sh
 # Interoperability: ipsecfs's IKEv2 (tests/integration/ike-peer) against
 # strongSwan's charon in two network namespaces, both directions, for
-# aes128gcm16-prfsha256-ecp256 and aes128-sha1-modp2048, checking the
+# aes128gcm16-prfsha256-ecp256 and aes128-sha1-modp2048 (and GCM over IPv6),
+# checking the
 # CHILD SA (SPIs, algorithms) and IKE SPIs against `swanctl --list-sas`;
 # then a wrong pre-shared key both ways: AUTHENTICATION_FAILED, no SA.
 #
@@ -58,6 +59,8 @@ wait_for 10 swan --stats || fail "charon did not start: $(cat "$DIR/charon.out")
 # conf NAME IKE ESP SECRET PORT: loads exactly one connection NAME, whose
 # CHILD SA covers TCP to charon's PORT (one port per case: charon refuses
 # duplicate CHILD SAs, and ike-peer leaves its SAs in place)
+# CA, CB: charon's and our address (IPv4 unless a case says otherwise)
+CA=$A_ADDR CB=$B_ADDR
 PREV=
 conf() {
 	# charon would reuse the previous case's IKE SA: drop it first
@@ -67,17 +70,17 @@ conf() {
 connections {
   $1 {
     version = 2
-    local_addrs = $A_ADDR
-    remote_addrs = $B_ADDR
+    local_addrs = $CA
+    remote_addrs = $CB
     proposals = $2
     local { auth = psk
-      id = $A_ADDR }
+      id = $CA }
     remote { auth = psk
-      id = $B_ADDR }
+      id = $CB }
     children {
       $1 {
-        local_ts = $A_ADDR/32[tcp/$5]
-        remote_ts = $B_ADDR/32[tcp]
+        local_ts = $CA[tcp/$5]
+        remote_ts = $CB[tcp]
         esp_proposals = $3
         mode = tunnel
         start_action = none
@@ -87,8 +90,8 @@ connections {
 }
 secrets {
   ike-$1 {
-    id-a = $A_ADDR
-    id-b = $B_ADDR
+    id-a = $CA
+    id-b = $CB
     secret = "$4"
   }
 }
@@ -128,14 +131,14 @@ check_sa() {
 ours_initiates() {
 	local out
 	conf "$1" "$2" "$3" "$PSK" "$6"
-	out=$(timeout 20 ip netns exec "$B" "$PEER" -i -t -l "$B_ADDR" -p "$A_ADDR" \
+	out=$(timeout 20 ip netns exec "$B" "$PEER" -i -t -l "$CB" -p "$CA" \
 		-k "$PSK" -a "$2" -e "$3" -s 6/any -S "6/$6" -w 10 -L 200) ||
 		fail "$1: ike-peer failed: $out"
 	echo "$out"
 	expect_eq "$1: our ESP" "$(field encr "$(printf '%s\n' "$out" | grep '^CHILD_UP')")" "$5"
 	expect_eq "$1: selectors" \
 		"$(field ts_local "$(printf '%s\n' "$out" | grep '^CHILD_UP')") $(field ts_remote "$(printf '%s\n' "$out" | grep '^CHILD_UP')")" \
-		"$B_ADDR[6/0-65535] $A_ADDR[6/$6-$6]"
+		"$CB[6/0-65535] $CA[6/$6-$6]"
 	check_sa "$1" "$out" "$4"
 	pass "$1: ipsecfs initiates, strongSwan responds"
 }
@@ -166,6 +169,9 @@ ours_initiates gcm-i aes128gcm16-prfsha256-ecp256 aes128gcm16 AES_GCM_16-128 AES
 ours_initiates cbc-i aes128-sha1-modp2048 aes128-sha1 AES_CBC-128/HMAC_SHA1_96 AES_CBC_128 22
 swan_initiates gcm-r aes128gcm16-prfsha256-ecp256 aes128gcm16 AES_GCM_16-128 23
 swan_initiates cbc-r aes128-sha1-modp2048 aes128-sha1 AES_CBC-128/HMAC_SHA1_96 24
+CA=$A_ADDR6 CB=$B_ADDR6
+ours_initiates gcm6-i aes128gcm16-prfsha256-ecp256 aes128gcm16 AES_GCM_16-128 AES_GCM_16_128 29
+CA=$A_ADDR CB=$B_ADDR
 
 # rekeying, ipsecfs initiates: CHILD SA rekey, IKE SA rekey, liveness;
 # charon must end with exactly the new SAs

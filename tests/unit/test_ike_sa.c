@@ -643,6 +643,40 @@ test_lifetimes(void **state)
 	pair_free(&pr);
 }
 
+/* IPv6 end to end: ID_IPV6_ADDR identities, IPv6 selectors, NAT-D hashes */
+static void
+test_ipv6(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+	size_t i = 0;
+
+	pair_init(&pr);
+	ipaddr_parse("fd00::1", &pr.a.ep.addr);
+	ipaddr_parse("fd00::2", &pr.b.ep.addr);
+	prefix_parse("fd00::2", &pr.a.peer.remote);
+	prefix_parse("fd00::/64", &pr.b.peer.remote);
+	pair_start(&pr);
+	memset(&l, 0, sizeof(l));
+	l.type = TS_IPV6_ADDR_RANGE;
+	l.ipproto = 6;
+	l.sport = l.eport = 2000;
+	l.start = l.end = pr.a.ep.addr;
+	r = l;
+	r.sport = 0;
+	r.eport = 65535;
+	r.start = r.end = pr.b.ep.addr;
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].ts_remote.type, TS_IPV6_ADDR_RANGE);
+	assert_true(ipaddr_equal(&pr.a.child[i].ts_remote.start, &pr.b.ep.addr));
+	assert_false(pr.a.child[i].encap);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -666,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_fqdn_ids),
 		cmocka_unit_test(test_unsupported_critical),
 		cmocka_unit_test(test_lifetimes),
+		cmocka_unit_test(test_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
