@@ -201,6 +201,19 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 	    false, NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen, 0);
 }
 
+/* INITIAL_CONTACT: the peer has no other SA with us (it restarted), so
+ * ours with it are stale (RFC 7296 §2.4). */
+static void
+drop_stale(struct ike *ike, struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	for (o = ike->sas; o != NULL; o = o->next)
+		if (o != sa && o->peer == sa->peer && o->st == S_ESTABLISHED &&
+		    ipaddr_equal(&o->remote.addr, &sa->remote.addr))
+			ike_sa_kill(ike, o, true);
+}
+
 void
 ike_auth_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 {
@@ -222,6 +235,8 @@ ike_auth_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	if (ike->stats.half_open > 0)
 		ike->stats.half_open--;
 	sa->st = S_ESTABLISHED;
+	if (ike_msg_find_notify(m, N_INITIAL_CONTACT) != NULL)
+		drop_stale(ike, sa);
 	add_our_id_auth(sa, out, PL_IDr);
 	ike_event(ike, sa, IKE_EV_IKE_UP);
 	respond_child(ike, sa, m, out);

@@ -677,6 +677,30 @@ test_ipv6(void **state)
 	pair_free(&pr);
 }
 
+/* The initiator restarts: its INITIAL_CONTACT makes the responder drop
+ * the IKE and CHILD SAs it still had with it. */
+static void
+test_initial_contact(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	ike_free(pr.a.ike);
+	pr.a.ike = ike_new(pair_record, &pr.a);
+	assert_int_equal(ike_add_peer(pr.a.ike, &pr.a.peer), 0);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 1);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -701,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_unsupported_critical),
 		cmocka_unit_test(test_lifetimes),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_initial_contact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
