@@ -254,9 +254,24 @@ ike_auth_response(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err = error_notify(m);
 
 	sa->req.kind = REQ_NONE;
-	if (err == N_AUTHENTICATION_FAILED || !peer_auth_ok(sa, m, PL_IDr)) {
+	if (err == N_AUTHENTICATION_FAILED) {
+		ike_fail(ike, sa, err, "peer refused our AUTH");
+		ike_sa_kill(ike, sa, false);
+		return;
+	}
+	if (!peer_auth_ok(sa, m, PL_IDr)) {
+		/* tell the responder, once, in an INFORMATIONAL (§2.21.2) */
+		struct ike_wbuf *in = malloc(sizeof(*in));
+
+		if (in != NULL) {
+			ike_wbuf_init(in);
+			ike_add_notify(in, 0, NULL, 0, N_AUTHENTICATION_FAILED,
+			    NULL, 0);
+			ike_send_sk(ike, sa, INFORMATIONAL, false, 0, in, REQ_NONE);
+			free(in);
+		}
 		ike_fail(ike, sa, N_AUTHENTICATION_FAILED,
-		    err ? "peer refused our AUTH" : "responder's AUTH does not verify");
+		    "responder's AUTH does not verify");
 		ike_sa_kill(ike, sa, false);
 		return;
 	}

@@ -701,6 +701,32 @@ test_initial_contact(void **state)
 	pair_free(&pr);
 }
 
+/* The responder's AUTH does not verify at the initiator (it expects
+ * another identity): the initiator says so and neither side keeps an SA. */
+static void
+test_responder_auth_refused(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pr.a.peer.remote_id_type = ID_FQDN;
+	memcpy(pr.a.peer.remote_id, "b.example", 9);
+	pr.a.peer.remote_id_len = 9;
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 0);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_CHILD_DOWN, NULL) != NULL, 1);
+	ike_tick(pr.a.ike, pr.now);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.a.ike), 0);
+	assert_int_equal(nsas(pr.b.ike), 0);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -726,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_lifetimes),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_initial_contact),
+		cmocka_unit_test(test_responder_auth_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
