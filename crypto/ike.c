@@ -55,6 +55,7 @@ ike_new(ike_event_fn fn, void *arg)
 	ike->fn = fn;
 	ike->arg = arg;
 	ike->cookie_threshold = 30;
+	ike->half_open_limit = 1024;
 	ike->rt_first_ms = 1000;
 	ike->rt_tries = 5;
 	ike_random(ike->cookie_secret, sizeof(ike->cookie_secret));
@@ -115,6 +116,7 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 }
 
 void ike_set_cookie_threshold(struct ike *ike, unsigned n) { ike->cookie_threshold = n; }
+void ike_set_half_open_limit(struct ike *ike, unsigned n) { ike->half_open_limit = n; }
 
 void
 ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries)

@@ -114,6 +114,7 @@ struct ike_stats {
 	uint64_t	dropped_nosa;		/* no such IKE SA */
 	uint64_t	dropped_msgid;		/* unexpected message ID */
 	uint64_t	cookies_sent;
+	uint64_t	dropped_busy;		/* half-open limit reached */
 	uint64_t	half_open;
 };
 
@@ -129,6 +130,9 @@ int ike_add_peer(struct ike *ike, const struct ike_peer *peer);
 int ike_peer_from_conf(struct ike_peer *p, const struct peer_conf *pc);
 /* Half-open IKE SAs above which IKE_SA_INIT needs a cookie (default 30). */
 void ike_set_cookie_threshold(struct ike *ike, unsigned n);
+/* Half-open IKE SAs beyond which new IKE_SA_INIT requests are dropped,
+ * cookies or not (default 1024): memory stays bounded under a flood. */
+void ike_set_half_open_limit(struct ike *ike, unsigned n);
 /* First retransmission timeout (default 1000 ms) and tries (default 5). */
 void ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries);
 

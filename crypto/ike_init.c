@@ -407,6 +407,10 @@ ike_init_request(struct ike *ike, struct ike_msg *m,
 		init_notify(ike, m, src, dst, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
+	if (ike->stats.half_open >= ike->half_open_limit) {
+		ike->stats.dropped_busy++;
+		return;
+	}
 	if ((sa = ike_sa_new(ike, peer, false, dst, src)) == NULL)
 		return;
 	sa->ispi = m->hdr.ispi;

@@ -117,6 +117,7 @@ struct ike {
 	struct ike_dgram	*outq[IKE_OUTQ];
 	size_t			 outq_head, outq_len;
 	unsigned		 cookie_threshold;
+	unsigned		 half_open_limit;
 	unsigned		 rt_first_ms, rt_tries;
 	uint8_t			 cookie_secret[32], cookie_old[32];
 	uint8_t			 cookie_ver;

@@ -727,6 +727,44 @@ test_responder_auth_refused(void **state)
 	pair_free(&pr);
 }
 
+/* Half-open SAs are capped: requests past the limit are dropped, and
+ * half-open SAs expire after 30 s, making room again. */
+static void
+test_half_open_limit(void **state)
+{
+	struct ike *in[3];
+	struct ike_dgram d;
+	struct pair pr;
+	struct ike_ts l, r;
+	int i;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	ike_set_half_open_limit(pr.b.ike, 2);
+	l = ts5(&pr.a.ep.addr, 6, 1);
+	r = ts5(&pr.b.ep.addr, 6, 2);
+	for (i = 0; i < 3; i++) {
+		in[i] = ike_new(NULL, NULL);
+		assert_int_equal(ike_add_peer(in[i], &pr.a.peer), 0);
+		assert_int_equal(ike_initiate(in[i], pr.now, &pr.a.ep, &pr.b.ep,
+		    &l, &r), 0);
+		while (ike_output(in[i], &d))
+			ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+		while (ike_output(pr.b.ike, &d))
+			;	/* answers lost: the SAs stay half open */
+	}
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 2);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_busy, 1);
+	pr.now += 30000;
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	for (i = 0; i < 3; i++)
+		ike_free(in[i]);
+	initiate(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -753,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_initial_contact),
 		cmocka_unit_test(test_responder_auth_refused),
+		cmocka_unit_test(test_half_open_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
