@@ -67,9 +67,12 @@ CONF
 
 stop_charon() { eval "kill \$${1}_PID; wait \$${1}_PID" 2>/dev/null; }
 
-theirs() {	# theirs IKE ESP -> set-ups/s
-	local i t0 t1
+theirs() {	# theirs IKE ESP -> "mixed-set-ups/s charon-set-ups/s"
+	local i t0 t1 mixed
 	start_charon "$A" ra "$A_ADDR" "$B_ADDR" "$1" "$2"
+	# the same ike-peer initiator against charon as responder: no swanctl
+	mixed=$(timeout 100 ip netns exec "$B" "$PEER" -i -q -t -n "$N" -w 90 -L 0 \
+		-l "$B_ADDR" -p "$A_ADDR" -k bench -a "$1" -e "$2" | sed -n 's/.*per_s=//p')
 	start_charon "$B" rb "$B_ADDR" "$A_ADDR" "$1" "$2"
 	t0=$(date +%s%N)
 	for i in $(seq "$N"); do
@@ -78,14 +81,17 @@ theirs() {	# theirs IKE ESP -> set-ups/s
 	done
 	t1=$(date +%s%N)
 	stop_charon ra; stop_charon rb
-	echo "$N $t0 $t1" | awk '{ printf "%.1f\n", $1 * 1e9 / ($3 - $2) }'
+	echo "$N $t0 $t1 ${mixed:-0}" | awk '{ printf "%s %.1f\n", $4, $1 * 1e9 / ($3 - $2) }'
 }
 
 echo "IKE_SA + first CHILD_SA set-ups/s (PSK, then delete), $N each, between two namespaces"
 for g in "ecp256 aes128gcm16-prfsha256-ecp256 aes128gcm16" \
 	 "modp2048 aes128-sha1-modp2048 aes128-sha1"; do
 	set -- $g
-	o=$(ours "$2" "$3"); s=$(theirs "$2" "$3")
-	echo "$1: ipsecfs ${o:-failed}/s  strongSwan ${s:-failed}/s  ratio ipsecfs/strongSwan $(echo "$o $s" | awk '$2 > 0 { printf "%.2f", $1 / $2 }')"
+	o=$(ours "$2" "$3"); set -- "$1" $(theirs "$2" "$3")
+	echo "$1: ipsecfs<->ipsecfs ${o:-failed}/s  ipsecfs->charon ${2:-failed}/s  charon<->charon ${3:-failed}/s"
+	echo "$1: ratio ipsecfs<->ipsecfs / charon<->charon $(echo "$o $3" | awk '$2 > 0 { printf "%.2f", $1 / $2 }')" \
+		"  ratio ipsecfs responder / charon responder $(echo "$o $2" | awk '$2 > 0 { printf "%.2f", $1 / $2 }')"
 done
-echo "(strongSwan's figure includes one swanctl process per initiate and per terminate)"
+echo "(charon<->charon runs one swanctl process per initiate and per terminate;"
+echo " ipsecfs->charon uses the same ike-peer initiator for both responders)"
