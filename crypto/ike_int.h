@@ -37,6 +37,9 @@ struct ike_child {
 	bool		we_initiated;
 	bool		rekeying;	/* a rekey is queued or in flight */
 	uint64_t	created;
+	uint32_t	rekey_of;	/* spi_in of the CHILD SA it replaces */
+	uint8_t		min_nonce[256];	/* lower nonce of its exchange (§2.8.1) */
+	size_t		min_nonce_len;
 };
 
 /* A CHILD SA (or a new IKE SA, for an IKE rekey) being negotiated. */

@@ -765,6 +765,64 @@ test_half_open_limit(void **state)
 	pair_free(&pr);
 }
 
+/* CHILD SAs alive on a side, from its events */
+static size_t
+alive(const struct side *s, uint32_t *spi_in, uint32_t *spi_out)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->nev; i++) {
+		bool down = false;
+
+		if (s->ev[i].type != IKE_EV_CHILD_UP)
+			continue;
+		for (j = i + 1; j < s->nev; j++)
+			if (s->ev[j].type == IKE_EV_CHILD_DOWN &&
+			    s->ev[j].spi_in == s->child[i].spi_in)
+				down = true;
+		if (!down) {
+			*spi_in = s->child[i].spi_in;
+			*spi_out = s->child[i].spi_out;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Both sides rekey the same CHILD SA at once (RFC 7296 §2.8.1): both
+ * rekeys complete, the redundant new SA and the old one are deleted, and
+ * the two sides end with the same single CHILD SA. */
+static void
+test_rekey_collision(void **state)
+{
+	struct pair pr;
+	uint32_t ain = 0, aout = 0, bin = 0, bout = 0;
+	size_t i = 0, j = 0;
+	int round;
+
+	for (round = 0; round < 8; round++) {	/* nonces decide: both ways */
+		pair_init(&pr);
+		pair_start(&pr);
+		initiate(&pr);
+		last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+		last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+		assert_int_equal(ike_rekey_child(pr.a.ike, pr.now,
+		    pr.a.child[i].spi_in), 0);
+		assert_int_equal(ike_rekey_child(pr.b.ike, pr.now,
+		    pr.b.child[j].spi_in), 0);
+		pair_run(&pr);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 3);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 3);
+		assert_int_equal(alive(&pr.a, &ain, &aout), 1);
+		assert_int_equal(alive(&pr.b, &bin, &bout), 1);
+		assert_int_equal(ain, bout);
+		assert_int_equal(aout, bin);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+		pair_free(&pr);
+	}
+}
+
 int
 main(void)
 {
@@ -792,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_initial_contact),
 		cmocka_unit_test(test_responder_auth_refused),
 		cmocka_unit_test(test_half_open_limit),
+		cmocka_unit_test(test_rekey_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
