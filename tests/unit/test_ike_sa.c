@@ -208,6 +208,11 @@ test_invalid_ke(void **state)
 	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_MODP_2048);
 	check_child_pair(&pr.a, &pr.b);
 	assert_int_equal(pr.delivered, 6);
+	/* the INVALID_KE_PAYLOAD answer kept no state at the responder */
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
 	pair_free(&pr);
 }
 
