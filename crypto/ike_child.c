@@ -540,12 +540,45 @@ rekeyed_sa(struct ike *ike, struct ike_sa *old, bool we_initiated,
 		sa->st = S_DEAD;
 		return NULL;
 	}
+	sa->rekey_of_ispi = old->ispi;
+	sa->rekey_of_rspi = old->rspi;
+	if (nonce_lt(nr, nrlen, ni, nilen)) {
+		ni = nr;
+		nilen = nrlen;
+	}
+	sa->min_nonce_len = nilen < sizeof(sa->min_nonce) ? nilen :
+	    sizeof(sa->min_nonce);
+	memcpy(sa->min_nonce, ni, sa->min_nonce_len);
 	memcpy(sa->child, old->child, sizeof(sa->child));
 	sa->nchild = old->nchild;
 	old->nchild = 0;
 	sa->st = S_ESTABLISHED;
 	ike_event(ike, sa, IKE_EV_IKE_UP);
 	return sa;
+}
+
+/* Our rekey of old made ours. If the peer rekeyed old at the same time
+ * (RFC 7296 §2.8.2), the new IKE SA whose exchange had the lowest nonce is
+ * redundant and deleted by its maker; the CHILD SAs go to the survivor.
+ * Returns the IKE SA we must delete: ours, or old. */
+static struct ike_sa *
+ike_rekey_loser(struct ike *ike, struct ike_sa *old, struct ike_sa *ours)
+{
+	struct ike_sa *t;
+
+	for (t = ike->sas; t != NULL; t = t->next)
+		if (t != ours && t->st == S_ESTABLISHED && !t->initiator &&
+		    t->rekey_of_ispi == old->ispi && t->rekey_of_rspi == old->rspi)
+			break;
+	if (t == NULL)
+		return old;		/* no collision */
+	if (nonce_lt(ours->min_nonce, ours->min_nonce_len, t->min_nonce,
+	    t->min_nonce_len))
+		return ours;		/* ours is redundant, theirs has the children */
+	memcpy(ours->child, t->child, sizeof(ours->child));
+	ours->nchild = t->nchild;	/* theirs is: they will delete it */
+	t->nchild = 0;
+	return old;
 }
 
 void
@@ -588,7 +621,8 @@ ike_create_child_response(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 		zeromem(gir, sizeof(gir));
 		if (nsa == NULL)
 			goto bad;
-		ike_info_start(ike, sa, REQ_DELETE_IKE, 0);
+		ike_info_start(ike, ike_rekey_loser(ike, sa, nsa),
+		    REQ_DELETE_IKE, 0);
 		return;
 	}
 	if (ike_select(&offer, &sa->peer->esp, PROTO_ESP, pd->dh != NULL,

@@ -71,6 +71,11 @@ struct ike_sa {
 	bool			 nat_here, nat_there;
 	uint64_t		 created;
 	bool			 rekeying;	/* IKE SA rekey queued or in flight */
+	/* made by rekeying the IKE SA with these SPIs (0: not a rekey), and
+	 * the lower nonce of that exchange, for collisions (§2.8.2) */
+	uint64_t		 rekey_of_ispi, rekey_of_rspi;
+	uint8_t			 min_nonce[256];
+	size_t			 min_nonce_len;
 
 	/* IKE SA transforms */
 	uint16_t		 encr, keybits, integ, prf, dhg;

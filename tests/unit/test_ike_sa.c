@@ -828,6 +828,46 @@ test_rekey_collision(void **state)
 	}
 }
 
+/* Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): one new IKE SA
+ * survives on both sides, holding the CHILD SA, and it works. */
+static void
+test_ike_rekey_collision(void **state)
+{
+	struct pair pr;
+	uint64_t ai = 0, bi = 0;
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		pair_init(&pr);
+		pair_start(&pr);
+		initiate(&pr);
+		assert_int_equal(ike_rekey_ike(pr.a.ike, pr.now,
+		    last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi), 0);
+		assert_int_equal(ike_rekey_ike(pr.b.ike, pr.now,
+		    last_ev(&pr.b, IKE_EV_IKE_UP, NULL)->ispi), 0);
+		pair_run(&pr);
+		ike_tick(pr.a.ike, pr.now);
+		ike_tick(pr.b.ike, pr.now);
+		assert_int_equal(nsas(pr.a.ike), 1);
+		assert_int_equal(nsas(pr.b.ike), 1);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 0);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+		/* the survivor is the same SA on both sides, with the child */
+		void first(void *arg, uint64_t i, uint64_t r, bool init,
+		    const struct ike_endpoint *l, const struct ike_endpoint *rm,
+		    size_t nc) { *(uint64_t *)arg = i; assert_int_equal(nc, 1); }
+		ike_foreach_sa(pr.a.ike, first, &ai);
+		ike_foreach_sa(pr.b.ike, first, &bi);
+		assert_int_equal(ai, bi);
+		assert_int_equal(ike_liveness(pr.a.ike, pr.now, ai), 0);
+		pair_run(&pr);
+		assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+		pair_free(&pr);
+	}
+}
+
 int
 main(void)
 {
@@ -856,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_responder_auth_refused),
 		cmocka_unit_test(test_half_open_limit),
 		cmocka_unit_test(test_rekey_collision),
+		cmocka_unit_test(test_ike_rekey_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
