@@ -611,6 +611,26 @@ lifetimes(struct ike *ike, struct ike_sa *sa)
 	}
 }
 
+/* Behind a NAT, a 0xFF byte to the peer's port 4500 every 20 s keeps
+ * the NAT's mapping (RFC 3948 §4). */
+static void
+keepalive(struct ike *ike, struct ike_sa *sa)
+{
+	struct ike_dgram *d;
+
+	if (sa->keepalive_due == 0)
+		sa->keepalive_due = ike->now + IKE_KEEPALIVE_MS;
+	if (ike->now < sa->keepalive_due || (d = malloc(sizeof(*d))) == NULL)
+		return;
+	d->src = sa->local;
+	d->dst = sa->remote;
+	d->data[0] = 0xff;
+	d->len = 1;
+	enqueue(ike, d);
+	free(d);
+	sa->keepalive_due = ike->now + IKE_KEEPALIVE_MS;
+}
+
 static void
 retransmit(struct ike *ike, struct ike_sa *sa)
 {
@@ -650,6 +670,8 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 			retransmit(ike, sa);
 		if (sa->st == S_ESTABLISHED)
 			lifetimes(ike, sa);
+		if (sa->st == S_ESTABLISHED && sa->natt && sa->nat_here)
+			keepalive(ike, sa);
 	}
 	for (pp = &ike->sas; (sa = *pp) != NULL; ) {
 		if (sa->st == S_DEAD) {
@@ -694,6 +716,13 @@ ike_next_timeout(const struct ike *ike)
 			t = sa->created + IKE_HALF_OPEN_TIMEOUT_MS;
 		if (sa->st == S_ESTABLISHED)
 			t = lifetime_timeout(sa, t);
+		if (sa->st == S_ESTABLISHED && sa->natt && sa->nat_here) {
+			uint64_t k = sa->keepalive_due ? sa->keepalive_due :
+			    ike->now;
+
+			if (k < t)
+				t = k;
+		}
 	}
 	return t;
 }

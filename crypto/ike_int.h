@@ -15,6 +15,7 @@
 #define IKE_OUTQ		64
 #define IKE_COOKIE_ROTATE_MS	120000
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000
+#define IKE_KEEPALIVE_MS	20000	/* NAT keepalives (RFC 3948 §4) */
 
 enum ike_state {
 	S_I_INIT,	/* initiator: IKE_SA_INIT sent */
@@ -69,6 +70,7 @@ struct ike_sa {
 	struct ike_endpoint	 local, remote;
 	bool			 natt;		/* using port 4500 */
 	bool			 nat_here, nat_there;
+	uint64_t		 keepalive_due;
 	uint64_t		 created;
 	bool			 rekeying;	/* IKE SA rekey queued or in flight */
 	/* made by rekeying the IKE SA with these SPIs (0: not a rekey), and

@@ -100,6 +100,8 @@ test_gcm_ecp256(void **state)
 	assert_int_equal(pr.a.child[i].ts_remote.ipproto, 6);
 	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
 	assert_int_equal(pr.delivered, 4);
+	assert_false(pr.saw_4500);	/* no NAT seen by either side */
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
 	assert_int_equal(nsas(pr.a.ike), 1);
 	assert_int_equal(nsas(pr.b.ike), 1);
 	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
@@ -868,6 +870,47 @@ test_ike_rekey_collision(void **state)
 	}
 }
 
+/* A real NAT in front of a: both sides detect it, move to 4500, the
+ * CHILD SAs are UDP-encapsulated, and a sends NAT keepalives. */
+static void
+test_behind_nat(void **state)
+{
+	struct pair pr;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pr.nat_a = true;
+	prefix_parse("192.0.2.99", &pr.b.peer.remote);
+	pr.b.peer.remote_id_type = ID_IPV4_ADDR;	/* a's own address */
+	memcpy(pr.b.peer.remote_id, pr.a.ep.addr.a, 4);
+	pr.b.peer.remote_id_len = 4;
+	/* a's selectors carry its private address: b must allow it */
+	ike_ts_default(&pr.b.peer.ts_remote, &pr.a.ep.addr);
+	pair_start(&pr);
+	initiate(&pr);
+	assert_true(pr.saw_4500);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.b.child[i].encap);
+	assert_int_equal(pr.b.child[i].remote.port, IKE_NATT_PORT + 10000);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.a.child[i].encap);
+	/* keepalives from the side behind the NAT only, every 20 s */
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
+	ike_tick(pr.a.ike, pr.now);
+	pr.now = ike_next_timeout(pr.a.ike);
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	assert_int_equal(pr.keepalives, 1);
+	assert_int_equal(ike_next_timeout(pr.a.ike), pr.now + 20000);
+	/* and the SA still works through the NAT */
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now,
+	    last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(ike_next_timeout(pr.a.ike), pr.now + 20000);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -897,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_half_open_limit),
 		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test(test_ike_rekey_collision),
+		cmocka_unit_test(test_behind_nat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
