@@ -819,11 +819,9 @@ ike_initiate(struct ike *ike, uint64_t now_ms,
 	ike->now = now_ms;
 	if ((peer = ike_find_peer(ike, &remote->addr)) == NULL)
 		return -1;
-	if ((sa = find_up(ike, &remote->addr, 0, 0)) != NULL) {
-		if (sa->st == S_ESTABLISHED)
-			return queue_req(ike, sa, REQ_CHILD, 0, ts_local, ts_remote);
-		return -1;	/* being set up: the caller retries later */
-	}
+	if ((sa = find_up(ike, &remote->addr, 0, 0)) != NULL)
+		/* runs once the IKE SA is up (at once if it is) */
+		return queue_req(ike, sa, REQ_CHILD, 0, ts_local, ts_remote);
 	if ((sa = ike_sa_new(ike, peer, true, local, remote)) == NULL)
 		return -1;
 	sa->ispi = ike_new_spi64();

@@ -137,9 +137,10 @@ void ike_set_half_open_limit(struct ike *ike, unsigned n);
 void ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries);
 
 /* Negotiates a CHILD SA for the selectors (ours, the peer's) with the peer
- * at remote, from local: under an established IKE SA with that peer if one
- * exists (CREATE_CHILD_SA), otherwise by setting one up. The peer
- * configuration is the one covering remote->addr. 0 or -1. */
+ * at remote, from local: under the IKE SA with that peer if one exists or
+ * is being set up (CREATE_CHILD_SA, queued until it is up), otherwise by
+ * setting one up. The peer configuration is the one covering remote->addr.
+ * 0, or -1 (no peer entry, queue full). */
 int ike_initiate(struct ike *ike, uint64_t now_ms,
     const struct ike_endpoint *local, const struct ike_endpoint *remote,
     const struct ike_ts *ts_local, const struct ike_ts *ts_remote);

@@ -911,6 +911,32 @@ test_behind_nat(void **state)
 	pair_free(&pr);
 }
 
+/* A second CHILD SA asked for while the IKE SA is still being set up
+ * waits for it, then comes up under the same IKE SA. */
+static void
+test_initiate_while_connecting(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	l = ts5(&pr.a.ep.addr, 6, 40000);
+	r = ts5(&pr.b.ep.addr, 6, 21);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	r = ts5(&pr.b.ep.addr, 6, 22);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 2);
+	check_child_pair(&pr.a, &pr.b);
+	assert_int_equal(nsas(pr.a.ike), 1);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -941,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test(test_ike_rekey_collision),
 		cmocka_unit_test(test_behind_nat),
+		cmocka_unit_test(test_initiate_while_connecting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
