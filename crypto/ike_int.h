@@ -15,6 +15,7 @@
 #define IKE_OUTQ		64
 #define IKE_COOKIE_ROTATE_MS	120000
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000
+#define IKE_KEEPALIVE_MS	20000	/* NAT keepalives (RFC 3948 §4) */
 
 enum ike_state {
 	S_I_INIT,	/* initiator: IKE_SA_INIT sent */
@@ -34,6 +35,12 @@ struct ike_child {
 	uint32_t	spi_in, spi_out;
 	struct ike_ts	ts_local, ts_remote;
 	bool		transport;
+	bool		we_initiated;
+	bool		rekeying;	/* a rekey is queued or in flight */
+	uint64_t	created;
+	uint32_t	rekey_of;	/* spi_in of the CHILD SA it replaces */
+	uint8_t		min_nonce[256];	/* lower nonce of its exchange (§2.8.1) */
+	size_t		min_nonce_len;
 };
 
 /* A CHILD SA (or a new IKE SA, for an IKE rekey) being negotiated. */
@@ -63,7 +70,14 @@ struct ike_sa {
 	struct ike_endpoint	 local, remote;
 	bool			 natt;		/* using port 4500 */
 	bool			 nat_here, nat_there;
+	uint64_t		 keepalive_due;
 	uint64_t		 created;
+	bool			 rekeying;	/* IKE SA rekey queued or in flight */
+	/* made by rekeying the IKE SA with these SPIs (0: not a rekey), and
+	 * the lower nonce of that exchange, for collisions (§2.8.2) */
+	uint64_t		 rekey_of_ispi, rekey_of_rspi;
+	uint8_t			 min_nonce[256];
+	size_t			 min_nonce_len;
 
 	/* IKE SA transforms */
 	uint16_t		 encr, keybits, integ, prf, dhg;
@@ -113,6 +127,7 @@ struct ike {
 	struct ike_dgram	*outq[IKE_OUTQ];
 	size_t			 outq_head, outq_len;
 	unsigned		 cookie_threshold;
+	unsigned		 half_open_limit;
 	unsigned		 rt_first_ms, rt_tries;
 	uint8_t			 cookie_secret[32], cookie_old[32];
 	uint8_t			 cookie_ver;
