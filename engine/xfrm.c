@@ -377,7 +377,7 @@ xfrm_commit(struct xfrm_nl *x, int *errs)
 	return nfail;
 }
 
-static void
+void
 xfrm_to_sel(const struct xfrm_selector *xs, struct spd_sel *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -13,6 +13,10 @@
 #include "engine/spd.h"
 
 struct xfrm_nl;
+struct xfrm_selector;
+
+/* A kernel selector as ipsecfs's spd_sel (ports 0 when unmasked). */
+void xfrm_to_sel(const struct xfrm_selector *xs, struct spd_sel *s);
 
 int xfrm_open(struct xfrm_nl **out);
 void xfrm_close(struct xfrm_nl *x);

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "engine/xfrm.h"
 #include "engine/xfrm_sa.h"
 
 #ifndef IP_XFRM_POLICY
@@ -276,23 +277,6 @@ xfrm_mon_close(struct xfrm_mon *m)
 	free(m);
 }
 
-static void
-sel_from(const struct xfrm_selector *xs, struct spd_sel *s)
-{
-	size_t al = xs->family == AF_INET ? 4 : 16;
-
-	memset(s, 0, sizeof(*s));
-	s->family = xs->family;
-	s->src.family = s->dst.family = xs->family;
-	memcpy(s->src.a, &xs->saddr, al);
-	memcpy(s->dst.a, &xs->daddr, al);
-	s->slen = xs->prefixlen_s;
-	s->dlen = xs->prefixlen_d;
-	s->proto = xs->proto;
-	s->sport = xs->sport_mask ? ntohs(xs->sport) : 0;
-	s->dport = xs->dport_mask ? ntohs(xs->dport) : 0;
-}
-
 static bool
 acquire_tmpl(const struct nlmsghdr *h, size_t fixed, struct xfrm_user_tmpl *out)
 {
@@ -329,7 +313,7 @@ on_acquire(struct xfrm_mon *m, const struct nlmsghdr *h)
 		return -EAFNOSUPPORT;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = XFRM_EV_ACQUIRE;
-	sel_from(&aq->sel, &ev.sel);
+	xfrm_to_sel(&aq->sel, &ev.sel);
 	ev.src.family = ev.dst.family = fam;
 	memcpy(ev.src.a, &aq->saddr, ipaddr_len(fam));
 	memcpy(ev.dst.a, &aq->id.daddr, ipaddr_len(fam));
@@ -363,7 +347,7 @@ on_expire(struct xfrm_mon *m, const struct nlmsghdr *h)
 		return -EAFNOSUPPORT;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = XFRM_EV_EXPIRE;
-	sel_from(&ex->state.sel, &ev.sel);
+	xfrm_to_sel(&ex->state.sel, &ev.sel);
 	ev.src.family = ev.dst.family = fam;
 	memcpy(ev.src.a, &ex->state.saddr, ipaddr_len(fam));
 	memcpy(ev.dst.a, &ex->state.id.daddr, ipaddr_len(fam));
