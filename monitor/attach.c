@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/fanotify.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/log.h"
@@ -113,8 +114,22 @@ release_proc(struct proc *p)
 			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
 }
 
-/* Another tracer of ours, or a process someone already traces: never
- * touched (two tracers attaching each other would stop both for good). */
+/* Whether pid lives in another network namespace than ours. */
+static bool
+other_netns(pid_t pid)
+{
+	struct stat mine, its;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (fstat(tr->selfns, &mine) < 0 || stat(path, &its) < 0)
+		return true;
+	return mine.st_ino != its.st_ino || mine.st_dev != its.st_dev;
+}
+
+/* Another tracer of ours, a process someone already traces (two tracers
+ * attaching each other would stop both for good), or, unless told
+ * otherwise, one in another network namespace: never touched. */
 static bool
 untouchable(pid_t pid)
 {
@@ -122,6 +137,8 @@ untouchable(pid_t pid)
 	bool no = false;
 	FILE *f;
 
+	if (!tr->any_netns && other_netns(pid))
+		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if ((f = fopen(path, "re")) == NULL)
 		return true;

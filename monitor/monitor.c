@@ -158,7 +158,7 @@ monitor_start(const struct monitor_hooks *hooks, struct monitor **out)
 		close(ctl[0]);
 		close(ev[0]);
 		tracer_fds(&ctl[1], &ev[1]);
-		_exit(tracer_main(ctl[1], ev[1], daemon));
+		_exit(tracer_main(ctl[1], ev[1], daemon, hooks->any_netns));
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

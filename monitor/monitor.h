@@ -18,6 +18,9 @@ struct monitor_hooks {
 	 * (a mandatory policy then fails the call with EACCES). */
 	int	(*event)(void *arg, const struct sock_event *ev, char *why, size_t whylen);
 	void	*arg;
+	/* Trace programs in every network namespace. By default only those
+	 * in the daemon's own are traced: its SPD entries act there only. */
+	bool	any_netns;
 };
 
 struct monitor;

@@ -127,7 +127,7 @@ on_signal(void)
 }
 
 int
-tracer_main(int ctl, int ev, pid_t daemon)
+tracer_main(int ctl, int ev, pid_t daemon, bool any_netns)
 {
 	struct epoll_event ee = { .events = EPOLLIN }, evs[8];
 	sigset_t set;
@@ -139,6 +139,7 @@ tracer_main(int ctl, int ev, pid_t daemon)
 	tr->ev = ev;
 	setsockopt(ev, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	tr->daemon = daemon;
+	tr->any_netns = any_netns;
 	tr->fan = -1;
 	prctl(PR_SET_NAME, "ipsecfs-monitor");
 	/* traced programs wait for us at each stop: run before batch work */

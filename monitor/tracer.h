@@ -74,6 +74,7 @@ struct tracer {
 	int		 fan;		/* fanotify, -1 if none */
 	int		 sigfd, ep;
 	int		 selfns;	/* our network namespace */
+	bool		 any_netns;	/* trace programs of other namespaces too */
 	pid_t		 daemon;	/* never traced */
 	bool		 passive;	/* daemon gone or stopped */
 	struct proc	*procs;
@@ -92,7 +93,7 @@ extern struct tracer *tr;
 	PTRACE_O_TRACESYSGOOD)
 
 /* tracer.c */
-int	tracer_main(int ctl, int ev, pid_t daemon);
+int	tracer_main(int ctl, int ev, pid_t daemon, bool any_netns);
 void	tracer_go_passive(void);
 
 /* ask.c */

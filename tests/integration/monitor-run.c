@@ -139,7 +139,7 @@ write_ready(const char *path, const struct strbuf *sb)
 int
 main(int argc, char **argv)
 {
-	struct monitor_hooks h = { app_for_exe, event, NULL };
+	struct monitor_hooks h = { app_for_exe, event, NULL, true };
 	struct strbuf sb = STRBUF_INIT;
 	struct monitor *m;
 	const char *ready = NULL;
