@@ -22,3 +22,9 @@ else
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += $(FUZZ_TARGETS)
 endif
+
+# The whole daemon with real programs.
+if NETNS_TESTS
+TESTS += tests/integration/daemon_apps.sh
+endif
+EXTRA_DIST += tests/integration/daemon_apps.sh
