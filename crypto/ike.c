@@ -115,6 +115,13 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 	return 0;
 }
 
+void
+ike_set_ts_hook(struct ike *ike, ike_ts_fn fn, void *arg)
+{
+	ike->ts_fn = fn;
+	ike->ts_arg = arg;
+}
+
 void ike_set_cookie_threshold(struct ike *ike, unsigned n) { ike->cookie_threshold = n; }
 void ike_set_half_open_limit(struct ike *ike, unsigned n) { ike->half_open_limit = n; }
 
