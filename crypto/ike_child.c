@@ -7,6 +7,7 @@
 #include <tomcrypt.h>
 
 #include "crypto/ike_int.h"
+#include "engine/events.h"
 
 static const uint8_t ttypes[] = { TT_ENCR, TT_PRF, TT_INTEG, TT_DH, TT_ESN };
 
@@ -303,6 +304,8 @@ ike_child_remove(struct ike *ike, struct ike_sa *sa, uint32_t spi_in)
 	ev.spi_in = c->spi_in;
 	ev.spi_out = c->spi_out;
 	*c = sa->child[--sa->nchild];
+	events_emit("child down ispi=%016llx spi_in=%08x spi_out=%08x",
+	    (unsigned long long)sa->ispi, ev.spi_in, ev.spi_out);
 	if (ike->fn != NULL)
 		ike->fn(ike->arg, &ev);
 }
@@ -408,6 +411,11 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 		memcpy(c->min_nonce, ni, c->min_nonce_len);
 	}
 	memset(&ev, 0, sizeof(ev));
+	events_emit("child up ispi=%016llx spi_in=%08x spi_out=%08x encr=%u/%u "
+	    "integ=%u mode=%s encap=%s%s", (unsigned long long)sa->ispi,
+	    spi_in, spi_out, k->encr, k->keybits, k->integ,
+	    transport ? "transport" : "tunnel", k->encap ? "yes" : "no",
+	    replaces ? " rekey" : "");
 	ev.type = IKE_EV_CHILD_UP;
 	ev.ispi = sa->ispi;
 	ev.rspi = sa->rspi;

@@ -13,6 +13,7 @@
 
 #include "crypto/ike.h"
 #include "crypto/ike_int.h"
+#include "engine/events.h"
 #include "tests/unit/ike_pair.h"
 
 static struct ike_ts
@@ -83,10 +84,19 @@ test_gcm_ecp256(void **state)
 {
 	struct pair pr;
 	size_t i = 0;
+	uint64_t seq = events_next();
+	char buf[8192];
 
 	pair_init(&pr);
 	pair_start(&pr);
 	initiate(&pr);
+	/* the events file hears of it: both IKE SAs and both CHILD SAs */
+	memset(buf, 0, sizeof(buf));
+	events_read(&seq, buf, sizeof(buf) - 1);
+	assert_non_null(strstr(buf, "ike up peer=10.0.0.2 "));
+	assert_non_null(strstr(buf, "ike up peer=10.0.0.1 "));
+	assert_non_null(strstr(buf, "child up "));
+	assert_non_null(strstr(strstr(buf, "child up ") + 1, "child up "));
 	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
 	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 1);
 	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_ECP_256);
