@@ -7,6 +7,7 @@
 
 #include "crypto/ike_int.h"
 #include "crypto/ike_sk.h"
+#include "engine/events.h"
 #include "engine/log.h"
 
 void
@@ -115,6 +116,13 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 	return 0;
 }
 
+void
+ike_set_ts_hook(struct ike *ike, ike_ts_fn fn, void *arg)
+{
+	ike->ts_fn = fn;
+	ike->ts_arg = arg;
+}
+
 void ike_set_cookie_threshold(struct ike *ike, unsigned n) { ike->cookie_threshold = n; }
 void ike_set_half_open_limit(struct ike *ike, unsigned n) { ike->half_open_limit = n; }
 
@@ -166,7 +174,14 @@ ike_sa_new(struct ike *ike, const struct ike_peer *peer, bool initiator,
 void
 ike_event(struct ike *ike, const struct ike_sa *sa, enum ike_event_type t)
 {
+	char peer[IPADDR_STRLEN];
 	struct ike_event ev;
+
+	ipaddr_str(&sa->remote.addr, peer, sizeof(peer));
+	events_emit("ike %s peer=%s ispi=%016llx rspi=%016llx encr=%u/%u "
+	    "integ=%u prf=%u dh=%u", t == IKE_EV_IKE_UP ? "up" : "down", peer,
+	    (unsigned long long)sa->ispi, (unsigned long long)sa->rspi,
+	    sa->encr, sa->keybits, sa->integ, sa->prf, sa->dhg);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = t;
@@ -209,7 +224,12 @@ ike_fail(struct ike *ike, struct ike_sa *sa, uint16_t notify, const char *reason
 {
 	struct ike_event ev;
 
+	char peer[IPADDR_STRLEN];
+
 	log_info("ike: %016llx: %s", (unsigned long long)sa->ispi, reason);
+	events_emit("ike failed peer=%s ispi=%016llx notify=%u reason=\"%s\"",
+	    ipaddr_str(&sa->remote.addr, peer, sizeof(peer)),
+	    (unsigned long long)sa->ispi, notify, reason);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = IKE_EV_FAILED;
 	ev.ispi = sa->ispi;

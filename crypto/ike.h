@@ -118,7 +118,17 @@ struct ike_stats {
 	uint64_t	half_open;
 };
 
+/* As responder: picks a new CHILD SA's selectors from the initiator's
+ * (tsi: the peer's side, tsr: ours, most specific first, RFC 7296 §2.9).
+ * Fills local/remote with what to accept (each within one of the offered
+ * ones, narrowed as needed) and returns true, or returns false for
+ * TS_UNACCEPTABLE. Without a hook, each peer's ts_local/ts_remote apply. */
+typedef bool (*ike_ts_fn)(void *arg, const struct ike_endpoint *peer,
+    const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr, size_t nr,
+    struct ike_ts *local, struct ike_ts *remote);
+
 struct ike *ike_new(ike_event_fn fn, void *arg);
+void ike_set_ts_hook(struct ike *ike, ike_ts_fn fn, void *arg);
 void ike_free(struct ike *ike);
 
 /* Adds a peer (copied). As responder the most specific entry covering the
