@@ -27,17 +27,6 @@ ike_prop_get(const struct ike_prop *p, uint8_t type, uint16_t *id,
 }
 
 static bool
-has_type(const struct proposal *p, uint8_t type)
-{
-	size_t i;
-
-	for (i = 0; i < p->nt; i++)
-		if (p->t[i].type == type)
-			return true;
-	return false;
-}
-
-static bool
 has(const struct proposal *p, uint8_t type, uint16_t id, uint16_t keylen)
 {
 	size_t i;
@@ -95,14 +84,14 @@ match(const struct ike_prop *op, const struct proposal *ours, uint8_t protoid,
 			if (o->type != t)
 				continue;
 			if (has(ours, t, o->id, o->keylen) ||
-			    (!has_type(ours, t) && imp >= 0 && o->id == imp)) {
+			    (!proposal_has_type(ours, t) && imp >= 0 && o->id == imp)) {
 				pick = *o;
 				found = true;
 			}
 		}
 		if (!found) {
 			/* neither side lists the type: its implied value */
-			if (has_type(&op->p, t) || has_type(ours, t) || imp < 0)
+			if (proposal_has_type(&op->p, t) || proposal_has_type(ours, t) || imp < 0)
 				return false;
 			continue;
 		}
@@ -165,10 +154,10 @@ ike_esp_props(const struct ike_sa *sa, uint32_t spi, bool with_dh,
 			if (p->p.nt < PROPOSAL_MAX_TRANSFORMS)
 				p->p.t[p->p.nt++] = *t;
 		}
-		if (with_dh && dhg != DH_NONE && !has_type(&p->p, TT_DH) &&
+		if (with_dh && dhg != DH_NONE && !proposal_has_type(&p->p, TT_DH) &&
 		    p->p.nt < PROPOSAL_MAX_TRANSFORMS)
 			p->p.t[p->p.nt++] = (struct transform){ TT_DH, dhg, 0 };
-		if (!has_type(&p->p, TT_ESN) && p->p.nt < PROPOSAL_MAX_TRANSFORMS)
+		if (!proposal_has_type(&p->p, TT_ESN) && p->p.nt < PROPOSAL_MAX_TRANSFORMS)
 			p->p.t[p->p.nt++] = (struct transform){ TT_ESN, ESN_NO, 0 };
 	}
 }

@@ -107,8 +107,8 @@ is_aead(const struct transform *t)
 	    t->id == ENCR_CHACHA20_POLY1305);
 }
 
-static bool
-has_type(const struct proposal *p, uint8_t type)
+bool
+proposal_has_type(const struct proposal *p, uint8_t type)
 {
 	size_t i;
 
@@ -212,20 +212,20 @@ check(struct proposal *p, enum proposal_kind kind)
 	if (aead && classic)
 		return "AEAD and classic encryption algorithms can't be "
 		    "in the same proposal";
-	if (classic && !has_type(p, TT_INTEG))
+	if (classic && !proposal_has_type(p, TT_INTEG))
 		return "classic encryption needs an integrity algorithm "
 		    "(e.g. sha256)";
 	if (kind == PROPOSAL_IKE) {
-		if (!has_type(p, TT_PRF) && derive_prf(p) != 0)
+		if (!proposal_has_type(p, TT_PRF) && derive_prf(p) != 0)
 			return "too many algorithms (max 16)";
-		if (!has_type(p, TT_PRF))
+		if (!proposal_has_type(p, TT_PRF))
 			return "an AEAD algorithm needs a PRF (e.g. prfsha256)";
-		if (!has_type(p, TT_DH))
+		if (!proposal_has_type(p, TT_DH))
 			return "no DH group (e.g. ecp256)";
 	}
 	if (aead)
 		remove_type(p, TT_INTEG);
-	if (kind == PROPOSAL_ESP && !has_type(p, TT_ESN) &&
+	if (kind == PROPOSAL_ESP && !proposal_has_type(p, TT_ESN) &&
 	    add(p, TT_ESN, ESN_NO, 0) != 0)
 		return "too many algorithms (max 16)";
 	sort_transforms(p);

@@ -55,6 +55,9 @@ enum proposal_kind { PROPOSAL_IKE, PROPOSAL_ESP };
 int proposal_parse(const char *text, enum proposal_kind kind,
     struct proposal_list *out, char *err, size_t errlen);
 
+/* Whether p has a transform of type (TT_*). */
+bool proposal_has_type(const struct proposal *p, uint8_t type);
+
 /* Prints back in strongSwan syntax. */
 void proposal_print(const struct proposal_list *l, struct strbuf *sb);
 
