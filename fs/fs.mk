@@ -34,3 +34,7 @@ TESTS += test_fs_store
 test_fs_store_SOURCES = tests/unit/test_fs_store.c
 test_fs_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_fs_store_LDADD = libfs.a libcore.a $(TEST_LIBS)
+
+# Benchmark: cat of each file with 1,000 policies, against plain files.
+BENCH_SH += tests/bench/bench_fs.sh
+EXTRA_DIST += tests/bench/bench_fs.sh
