@@ -38,3 +38,6 @@ test_fs_store_LDADD = libfs.a libcore.a $(TEST_LIBS)
 # Benchmark: cat of each file with 1,000 policies, against plain files.
 BENCH_SH += tests/bench/bench_fs.sh
 EXTRA_DIST += tests/bench/bench_fs.sh
+
+dist_man_MANS += man/ipsecfs.8
+EXTRA_DIST += contrib/ipsecfs.service docs/filesystem.md
