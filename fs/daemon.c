@@ -214,7 +214,8 @@ serve(struct tree *t, const struct options *o, const struct conf *c, int ready_f
 	log_info("mounted on %s%s", t->mountpoint, o->readonly ? " (read-only)" : "");
 	events_emit("daemon mounted %s", t->mountpoint);
 	detach_stdio(ready_fd, o->debug);
-	rc = fuse_loop_mt(f, &lc) == 0 ? 0 : 1;
+	/* 0, or the number of the signal that ended it; < 0 on failure */
+	rc = fuse_loop_mt(f, &lc) < 0 ? 1 : 0;
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	log_info("unmounting %s", t->mountpoint);
 unmount:

@@ -50,7 +50,12 @@ fs_start() {
 fs_stop() {
 	kill -TERM "$FS_PID"
 	wait_for 10 sh -c "! kill -0 $FS_PID" || fail "ipsecfs did not exit on SIGTERM"
-	wait "$FS_PID" 2>/dev/null
+	wait "$FS_PID"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 30 "$FS_DIR/log" >&2
+		fail "ipsecfs exited $rc on SIGTERM"
+	fi
 	fs_unmounted || fail "$MNT still mounted after SIGTERM"
 }
 
