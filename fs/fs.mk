@@ -8,12 +8,12 @@ DAEMON_LIBS += libfs.a
 
 # Integration tests: a real mount in a temporary directory (root and FUSE).
 EXTRA_DIST += tests/integration/fs_lib.sh
+FS_IT = tests/integration/fs_tree.sh tests/integration/fs_life.sh \
+	tests/integration/fs_events.sh tests/integration/fs_access.sh
 if NETNS_TESTS
-TESTS += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
-	tests/integration/fs_events.sh
+TESTS += $(FS_IT)
 endif
-EXTRA_DIST += tests/integration/fs_tree.sh tests/integration/fs_life.sh \
-	tests/integration/fs_events.sh
+EXTRA_DIST += $(FS_IT)
 
 # C tests against a real daemon: concurrent writers, poll, the kill -9 loop.
 FS_CTESTS = test_fs_writers test_fs_kill
@@ -27,6 +27,8 @@ test_fs_writers_LDADD = -lpthread
 test_fs_kill_SOURCES = tests/unit/test_fs_kill.c \
 	tests/unit/fs_harness.c tests/unit/fs_harness.h
 test_fs_kill_LDADD = libpolicy.a libcore.a $(EXT_LIBS)
+EXTRA_DIST += tests/unit/test_fs_writers.c tests/unit/test_fs_kill.c \
+	tests/unit/fs_harness.c tests/unit/fs_harness.h
 
 # Unit tests (no root needed).
 check_PROGRAMS += test_fs_store
