@@ -43,3 +43,13 @@ EXTRA_DIST += tests/bench/bench_fs.sh
 
 dist_man_MANS += man/ipsecfs.8
 EXTRA_DIST += contrib/ipsecfs.service docs/filesystem.md
+
+FUZZ_TARGETS += fuzz_fs_path
+fuzz_fs_path_SOURCES = tests/fuzz/fuzz_fs_path.c
+fuzz_fs_path_LDADD = libfs.a libcore.a $(EXT_LIBS)
+if ENABLE_FUZZING
+fuzz_fs_path_LDFLAGS = $(FUZZ_LDFLAGS)
+else
+fuzz_fs_path_SOURCES += tests/fuzz/standalone.c
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz_fs_path
