@@ -257,6 +257,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 		store_close(st);
 		return 1;
 	}
+	store_set_pid(st);
 	rc = 1;
 	if ((errno = -engine_new(c, &e)) != 0) {
 		log_err("engine: %s", strerror(errno));
