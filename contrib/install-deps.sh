@@ -8,6 +8,7 @@ BUILD="autoconf automake libtool pkg-config make gcc
 TEST="clang libclang-rt-14-dev iproute2 procps psmisc kmod socat python3
  python3-pyftpdlib curl tcpdump iperf3 strongswan-charon strongswan-swanctl
  libcharon-extra-plugins libstrongswan-extra-plugins"
+TEST="$TEST nftables"	# engine_spd.sh marks packets as the userspace datapath would
 
 want=$BUILD
 [ "${1:-}" = test ] && want="$BUILD $TEST"

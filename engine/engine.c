@@ -23,6 +23,16 @@ app_find(struct engine *e, const char *name)
 	return NULL;
 }
 
+/* The mode for a peer: its [peer.*] section's, else [ike]'s. */
+static bool
+peer_tunnel(const struct ipaddr *peer, void *arg)
+{
+	const struct conf *cfg = arg;
+	const struct peer_conf *pc = conf_find_peer(cfg, peer);
+
+	return (pc != NULL ? pc->ike.mode : cfg->ike.mode) == MODE_TUNNEL;
+}
+
 static void
 pick_datapath(struct engine *e)
 {
@@ -59,6 +69,8 @@ engine_new(const struct conf *cfg, struct engine **out)
 	pthread_condattr_destroy(&ca);
 	e->cfg = cfg;
 	e->xc.tunnel = cfg->ike.mode == MODE_TUNNEL;
+	e->xc.tunnel_for = peer_tunnel;
+	e->xc.arg = (void *)cfg;
 	e->started = time(NULL);
 	if ((rc = xfrm_open(&e->nl)) != 0) {
 		log_err("engine: XFRM netlink: %s", strerror(-rc));
@@ -76,6 +88,7 @@ engine_new(const struct conf *cfg, struct engine **out)
 		events_emit("engine leftovers removed=%d", rc);
 	}
 	pick_datapath(e);
+	e->xc.userspace = !e->datapath_kernel;
 	events_emit("engine datapath=%s kernel_esp=%s",
 	    e->datapath_kernel ? "kernel" : "userspace",
 	    e->kernel_esp ? "yes" : "no");
@@ -114,6 +127,7 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
+	loop_stop(e);		/* in case engine_stop was not called */
 	for (s = e->first; s != NULL; s = ns) {
 		ns = s->next;
 		sock_free(s);
@@ -310,6 +324,79 @@ engine_socket_events(struct engine *e, const struct sock_event *evs,
 
 	pthread_mutex_lock(&e->lock);
 	rc = sock_events(e, evs, n, results);
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+int
+engine_reconcile(struct engine *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	rc = reconcile_full(e);
+	pthread_mutex_unlock(&e->lock);
+	events_emit("engine reconcile entries=%zu%s%s", e->ninstalled,
+	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
+	return rc;
+}
+
+bool
+engine_flow_lookup(struct engine *e, bool out, int proto,
+    const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
+    struct engine_flow *f)
+{
+	const struct spd_entry *m;
+	const struct sock *who = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	m = flow_lookup(e, out ? SPD_OUT : SPD_IN, proto, src, sport, dst, dport,
+	    &who);
+	if (m != NULL) {
+		memset(f, 0, sizeof(*f));
+		f->action = m->dp || m->action == SPD_PROTECT ? FLOW_PROTECT :
+		    m->action == SPD_ALLOW ? FLOW_ALLOW : FLOW_BLOCK;
+		f->type = m->type;
+		f->level = m->level;
+		f->tunnel = m->tunnel;
+		snprintf(f->app, sizeof(f->app), "%s",
+		    who->app != NULL ? who->app->name : "-");
+		f->sock_id = who->id;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return m != NULL;
+}
+
+int
+engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask)
+{
+	struct xlate_conf old;
+	struct change *ch;
+	struct sock *s;
+	size_t i = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&e->lock);
+	old = e->xc;
+	e->xc.dp_mark = mark;
+	e->xc.dp_mask = mask;
+	if (e->nsocks > 0 && (ch = calloc(e->nsocks, sizeof(*ch))) == NULL) {
+		rc = -ENOMEM;
+	} else if (e->nsocks > 0) {
+		for (s = e->first; rc == 0 && s != NULL; s = s->next, i++) {
+			ch[i].s = s;
+			rc = sock_translate(e, s, &ch[i].next);
+		}
+		if (rc == 0)
+			rc = apply(e, ch, e->nsocks);
+		for (i = 0; i < e->nsocks; i++)
+			spd_vec_free(&ch[i].next);
+		free(ch);
+	}
+	if (rc != 0)
+		e->xc = old;
+	events_emit("engine datapath_mark=0x%x/0x%x%s%s", mark, mask,
+	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }

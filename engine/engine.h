@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/conf.h"
 #include "engine/policy.h"
@@ -25,8 +26,9 @@ int engine_start(struct engine *e);
 void engine_stop(struct engine *e);
 void engine_free(struct engine *e);
 
-/* Installs or replaces the policy of app NAME (the engine takes p) and
- * re-translates that application's live sockets, all or nothing. */
+/* Installs or replaces the policy of app NAME (the engine takes p, and
+ * frees it on failure) and re-translates that application's live sockets,
+ * all or nothing: on failure the old policy and entries stay. */
 int engine_set_policy(struct engine *e, const char *name, struct policy *p);
 /* Forgets the policy; its sockets fall back to no policy. */
 int engine_remove_policy(struct engine *e, const char *name);
@@ -47,6 +49,34 @@ int engine_socket_event(struct engine *e, const struct sock_event *ev,
  * retried one at a time, to tell which). Returns how many failed. */
 int engine_socket_events(struct engine *e, const struct sock_event *evs,
     size_t n, int *results);
+
+/* Reads the kernel's owned SPD entries and makes them exactly what the
+ * live sockets want: adds what is missing, removes what is stale, fixes
+ * what differs (e.g. after someone removed or added a tagged entry by
+ * hand). Returns 0 or -errno. */
+int engine_reconcile(struct engine *e);
+
+/* What ipsecfs's entries decide for one packet, for the userspace
+ * datapath (its router and inbound check): out = true for a packet the
+ * host sends. Returns false when no owned entry matches (the system SPD
+ * decides); else fills *f. */
+struct engine_flow {
+	enum { FLOW_ALLOW, FLOW_BLOCK, FLOW_PROTECT } action;
+	enum prot_type	 type;		/* PROTECT */
+	enum prot_level	 level;		/* PROTECT */
+	bool		 tunnel;	/* PROTECT */
+	char		 app[64];
+	uint64_t	 sock_id;
+};
+bool engine_flow_lookup(struct engine *e, bool out, int proto,
+    const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
+    struct engine_flow *f);
+
+/* With the userspace datapath: the packets it decrypts and writes into
+ * its TUN device carry mark/mask (an nftables rule on the TUN sets it),
+ * and inbound mandatory entries get an allow twin for them. Re-translates
+ * every socket, all or nothing. mask 0 removes the twins. */
+int engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask);
 
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);

@@ -9,13 +9,13 @@ DAEMON_LIBS += libengine.a
 # The integration tests' driver: runs the engine from a script.
 check_PROGRAMS += engine-drive
 engine_drive_SOURCES = tests/integration/engine-drive.c
-engine_drive_LDADD = libengine.a libpolicy.a libcore.a $(EXT_LIBS)
+engine_drive_LDADD = libengine.a libpolicy.a libconfig.a libcore.a $(EXT_LIBS)
 
 check_PROGRAMS += test_translate
 TESTS += test_translate
 test_translate_SOURCES = tests/unit/test_translate.c
 test_translate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-test_translate_LDADD = libengine.a libpolicy.a libcore.a $(TEST_LIBS) $(EXT_LIBS)
+test_translate_LDADD = libengine.a libpolicy.a libconfig.a libcore.a $(TEST_LIBS) $(EXT_LIBS)
 
 if NETNS_TESTS
 TESTS += tests/integration/engine_spd.sh
@@ -25,5 +25,5 @@ EXTRA_DIST += tests/integration/engine_spd.sh
 # Benchmarks: each runs in a private network namespace of its own.
 BENCHES += bench_engine
 bench_engine_SOURCES = tests/bench/bench_engine.c
-bench_engine_LDADD = libengine.a libpolicy.a libcore.a $(EXT_LIBS)
+bench_engine_LDADD = libengine.a libpolicy.a libconfig.a libcore.a $(EXT_LIBS)
 EXTRA_DIST += docs/engine.md

@@ -36,7 +36,12 @@ struct sock {
 	struct sock	*prev, *next;	/* all sockets, oldest first */
 	struct sock	*lnext;		/* listening sockets */
 	bool		 in_llist;
+	struct sock	*pnext;		/* sockets by local port */
+	bool		 in_ph;
+	int		 ph_port;
 };
+
+#define PORT_BUCKETS	4096
 
 /* One kernel SPD slot (selector + direction) and the sockets wanting it. */
 struct owner {
@@ -76,6 +81,7 @@ struct engine {
 	size_t			 nsh, nsocks;
 	struct sock		*first, *last;
 	struct sock		*listeners;	/* sockets that ever listened */
+	struct sock		*ph[PORT_BUCKETS];	/* by local port */
 	/* owned slots */
 	struct slot		**slh;
 	size_t			 nslh, nslots, ninstalled;
@@ -117,6 +123,11 @@ uint64_t socks_next_expiry(struct engine *e);
 void socks_expire(struct engine *e, uint64_t now);
 int sock_event(struct engine *e, const struct sock_event *ev, char *why,
     size_t whylen);
+/* The owned entry XFRM would pick for a packet, among the sockets on its
+ * local port; *who is its socket. */
+const struct spd_entry *flow_lookup(struct engine *e, int dir, int proto,
+    const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
+    const struct sock **who);
 /* Pieces of sock_event() that burst.c shares. */
 int event_check(const struct sock_event *ev);
 int update(struct engine *e, struct sock *s, const struct sock_event *ev);
@@ -130,6 +141,8 @@ int sock_events(struct engine *e, const struct sock_event *evs, size_t n,
 int apply(struct engine *e, struct change *ch, size_t n);
 /* Reads the kernel's owned entries and makes them what the sockets want. */
 int reconcile_full(struct engine *e);
+/* Forgets socket s's entries here (the kernel is left to a resync). */
+void disown(struct engine *e, struct sock *s);
 /* Removes every owned entry of the kernel (leftovers, or at stop). */
 int remove_all_owned(struct engine *e);
 struct slot *slot_find(struct engine *e, const struct spd_key *k);

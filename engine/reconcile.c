@@ -439,6 +439,7 @@ apply(struct engine *e, struct change *ch, size_t n)
 	struct undolog u = { 0 };
 	struct op *ops = NULL;
 	size_t nops = 0, cap = 0, i;
+	bool unknown = false;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < n; i++)
@@ -453,6 +454,7 @@ apply(struct engine *e, struct change *ch, size_t n)
 		rc = xfrm_commit(e->nl, e->errs);
 		if (rc != 0) {
 			e->c.failed_ops += rc > 0 ? (uint64_t)rc : nops;
+			unknown = rc < 0;	/* no answer: the kernel's state is unsure */
 			kernel_undo(e, ops, nops, rc);
 			rc = first_error(e, nops, rc);
 		}
@@ -462,6 +464,8 @@ apply(struct engine *e, struct change *ch, size_t n)
 	if (rc != 0) {
 		undo_owners(&u);
 		untouch(e, false);
+		if (unknown)
+			(void)reconcile_full(e);
 	} else {
 		count_ops(e, ops, nops);
 		untouch(e, true);
@@ -522,6 +526,36 @@ mark_all_out(struct engine *e)
 	e->ninstalled = 0;
 }
 
+/* Drops slots nobody wants and the kernel does not hold. */
+static void
+sweep(struct engine *e)
+{
+	struct slot *sl, *nx;
+	size_t i;
+
+	for (i = 0; i < e->nslh; i++) {
+		for (sl = e->slh[i]; sl != NULL; sl = nx) {
+			nx = sl->hnext;
+			if (sl->nown == 0 && !sl->in_kernel)
+				slot_drop(e, sl);
+		}
+	}
+}
+
+void
+disown(struct engine *e, struct sock *s)
+{
+	struct slot *sl;
+	ssize_t k;
+	size_t i;
+
+	for (i = 0; i < s->entries.n; i++)
+		if ((sl = slot_find(e, &s->entries.v[i].key)) != NULL &&
+		    (k = owner_index(sl, s)) >= 0)
+			owner_remove(sl, k);
+	spd_vec_free(&s->entries);
+}
+
 int
 reconcile_full(struct engine *e)
 {
@@ -563,6 +597,7 @@ reconcile_full(struct engine *e)
 		rc = commit_marks(e, ops, nops);
 	else
 		xfrm_discard(e->nl);
+	sweep(e);
 out:
 	spd_vec_free(&kv);
 	free(ops);

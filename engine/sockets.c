@@ -105,11 +105,42 @@ sock_add(struct engine *e, const struct sock_event *ev)
 	return s;
 }
 
+static void
+port_unindex(struct engine *e, struct sock *s)
+{
+	struct sock **pp;
+
+	if (!s->in_ph)
+		return;
+	for (pp = &e->ph[s->ph_port % PORT_BUCKETS]; *pp != NULL;
+	    pp = &(*pp)->pnext) {
+		if (*pp == s) {
+			*pp = s->pnext;
+			break;
+		}
+	}
+	s->in_ph = false;
+}
+
+/* Files s under its local port, for engine_flow_lookup(). */
+static void
+port_index(struct engine *e, struct sock *s)
+{
+	if (s->in_ph && s->ph_port == s->xs.lport)
+		return;
+	port_unindex(e, s);
+	s->ph_port = s->xs.lport;
+	s->pnext = e->ph[s->ph_port % PORT_BUCKETS];
+	e->ph[s->ph_port % PORT_BUCKETS] = s;
+	s->in_ph = true;
+}
+
 void
 sock_unlink(struct engine *e, struct sock *s)
 {
 	struct sock **pp;
 
+	port_unindex(e, s);
 	if (s->in_llist) {
 		for (pp = &e->listeners; *pp != NULL; pp = &(*pp)->lnext) {
 			if (*pp == s) {
@@ -258,11 +289,17 @@ socks_next_expiry(struct engine *e)
 	return m;
 }
 
+/* Drops s's expired destinations; *keep gets a copy of them all first,
+ * to put back if the kernel refuses the change. */
 static size_t
-drop_expired(struct sock *s, uint64_t now)
+drop_expired(struct sock *s, uint64_t now, struct xdest **keep, size_t *nkeep)
 {
 	size_t i, j, n = 0;
 
+	*nkeep = s->xs.ndests;
+	if ((*keep = calloc(s->xs.ndests, sizeof(**keep))) == NULL)
+		return 0;	/* tried again next tick */
+	memcpy(*keep, s->xs.dests, s->xs.ndests * sizeof(**keep));
 	for (i = j = 0; i < s->xs.ndests; i++) {
 		if (s->xs.dests[i].expires <= now) {
 			n++;
@@ -279,22 +316,29 @@ socks_expire(struct engine *e, uint64_t now)
 {
 	struct sock *s;
 	struct change c;
-	size_t n;
+	struct xdest *keep = NULL;
+	size_t n, nkeep;
 
-	for (s = e->first; s != NULL; s = s->next) {
-		if (s->xs.ndests == 0 || (n = drop_expired(s, now)) == 0)
+	for (s = e->first; s != NULL; s = s->next, free(keep), keep = NULL) {
+		if (s->xs.ndests == 0 ||
+		    (n = drop_expired(s, now, &keep, &nkeep)) == 0)
 			continue;
-		e->c.expired += n;
 		c.s = s;
 		if (sock_translate(e, s, &c.next) != 0 || apply(e, &c, 1) != 0) {
 			spd_vec_free(&c.next);
-			continue;	/* stays as it was; retried next tick */
+			/* put back as it was; tried again next tick */
+			memcpy(s->xs.dests, keep, nkeep * sizeof(*keep));
+			s->xs.ndests = nkeep;
+			continue;
 		}
+		e->c.expired += n;
 		events_emit("expire app=%s sock=%llu udp destinations=%zu entries=%zu",
 		    s->app != NULL ? s->app->name : "-",
 		    (unsigned long long)s->id, n, s->entries.n);
 	}
 	e->next_expiry = socks_next_expiry(e);
+	if (e->next_expiry != 0 && e->next_expiry <= now)
+		e->next_expiry = now + 1000;	/* the kernel refused: retry later */
 }
 
 /* The listening socket (same program's policy, protocol and local port)
@@ -390,8 +434,10 @@ close_sock(struct engine *e, struct sock *s)
 		rc = apply(e, ch, nd + 1);
 	for (i = 0; i <= nd; i++)
 		spd_vec_free(&ch[i].next);
-	if (rc != 0)	/* the socket is gone whatever the kernel said */
+	if (rc != 0) {	/* the socket is gone whatever the kernel said */
+		disown(e, s);
 		(void)reconcile_full(e);
+	}
 	free(ch);
 	free(dep);
 	return rc;
@@ -435,6 +481,7 @@ update(struct engine *e, struct sock *s, const struct sock_event *ev)
 		return rc;
 	if (s->xs.lport == 0)
 		return -EADDRNOTAVAIL;	/* the monitor binds before telling */
+	port_index(e, s);
 	switch (ev->op) {
 	case SOCK_LISTEN:
 		if (ev->proto != IPPROTO_TCP)
@@ -540,4 +587,24 @@ sock_event(struct engine *e, const struct sock_event *ev, char *why,
 		sock_free(s);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+const struct spd_entry *
+flow_lookup(struct engine *e, int dir, int proto, const struct ipaddr *src,
+    int sport, const struct ipaddr *dst, int dport, const struct sock **who)
+{
+	const struct spd_entry *best = NULL, *m;
+	int lport = dir == SPD_OUT ? sport : dport;
+	struct sock *s;
+
+	for (s = e->ph[lport % PORT_BUCKETS]; s != NULL; s = s->pnext) {
+		if (s->xs.lport != lport || s->xs.proto != proto)
+			continue;
+		m = spd_lookup(&s->entries, dir, proto, src, sport, dst, dport);
+		if (m != NULL && (best == NULL || m->priority < best->priority)) {
+			best = m;
+			*who = s;
+		}
+	}
+	return best;
 }

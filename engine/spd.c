@@ -59,7 +59,8 @@ spd_key_equal(const struct spd_key *a, const struct spd_key *b)
 {
 	const struct spd_sel *x = &a->sel, *y = &b->sel;
 
-	return a->dir == b->dir && x->family == y->family &&
+	return a->dir == b->dir && a->mark == b->mark && a->mask == b->mask &&
+	    x->family == y->family &&
 	    x->proto == y->proto && x->slen == y->slen && x->dlen == y->dlen &&
 	    x->sport == y->sport && x->dport == y->dport &&
 	    addr_eq(&x->src, &y->src, x->family) &&
@@ -102,6 +103,7 @@ spd_key_hash(const struct spd_key *k)
 	    s->sport >> 8, s->sport & 0xff, s->dport >> 8, s->dport & 0xff };
 
 	h = fnv(h, small, sizeof(small));
+	h = fnv(h, &k->mark, sizeof(k->mark));
 	h = fnv(h, s->src.a, al);
 	h = fnv(h, s->dst.a, al);
 	return h;
@@ -147,9 +149,16 @@ spd_entry_print(const struct spd_entry *e, struct strbuf *sb)
 	strbuf_printf(sb, " dst=");
 	print_end(sb, &s->dst, s->dlen, s->dport);
 	strbuf_printf(sb, " proto=%s", proto_name(s->proto));
+	if (e->key.mask != 0)
+		strbuf_printf(sb, " mark=0x%x/0x%x", e->key.mark, e->key.mask);
 	switch (e->action) {
 	case SPD_ALLOW:
 		strbuf_printf(sb, " action=allow");
+		if (e->dp)
+			strbuf_printf(sb, " datapath=userspace protection=%s level=%s",
+			    e->type == PROT_AUTHENTICATION ?
+			    "authentication" : "encryption",
+			    e->level == LEVEL_MANDATORY ? "required" : "use");
 		break;
 	case SPD_BLOCK:
 		strbuf_printf(sb, " action=block");
@@ -204,7 +213,7 @@ spd_lookup(const struct spd_vec *v, int dir, int proto,
 	for (i = 0; i < v->n; i++) {
 		const struct spd_entry *e = &v->v[i];
 
-		if (e->key.dir != dir ||
+		if (e->key.dir != dir || e->key.mask != 0 ||
 		    !sel_match(&e->key.sel, proto, src, sport, dst, dport))
 			continue;
 		if (best == NULL || e->priority < best->priority)

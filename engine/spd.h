@@ -36,6 +36,7 @@ struct spd_sel {
 struct spd_key {
 	struct spd_sel	sel;
 	uint8_t		dir;
+	uint32_t	mark, mask;	/* XFRMA_MARK; mask 0: none */
 };
 
 struct spd_entry {
@@ -46,6 +47,10 @@ struct spd_entry {
 	uint8_t		tunnel;		/* PROTECT: tunnel mode (else transport) */
 	struct ipaddr	tsrc, tdst;	/* tunnel end points (exact entries) */
 	uint32_t	priority;
+	/* The userspace datapath protects this flow (type and level say
+	 * how); the kernel holds it as action. Not in the kernel, so not
+	 * compared by spd_entry_equal(). */
+	uint8_t		dp;
 };
 
 /* A growable array of entries. */
@@ -68,9 +73,9 @@ bool spd_prio_owned(uint32_t prio);
  * transport prio 100001" (one line, no newline). */
 void spd_entry_print(const struct spd_entry *e, struct strbuf *sb);
 
-/* The kernel's view of the first matching entry among v for a packet of
- * direction dir, as XFRM would choose it (lowest priority value, then the
- * first one). NULL when none matches. */
+/* The kernel's view of the first matching entry among v for an unmarked
+ * packet of direction dir, as XFRM would choose it (lowest priority value,
+ * then the first one). NULL when none matches. */
 const struct spd_entry *spd_lookup(const struct spd_vec *v, int dir, int proto,
     const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport);
 

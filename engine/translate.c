@@ -1,13 +1,15 @@
 /* Translation of one socket into SPD entries (the paper's §3.4).
  *
  * Priorities (lower wins in XFRM), all inside the owned band:
- *   SPD_PRIO_BASE                       exact 5-tuple entries (connect,
+ *   SPD_PRIO_BASE + 1                   exact 5-tuple entries (connect,
  *                                       accept, UDP send)
- *   SPD_PRIO_BASE + 1 + rank*stride + i network entries (listen, UDP recv):
+ *   SPD_PRIO_BASE + 3 + 2*(rank*stride + i)
+ *                                       network entries (listen, UDP recv):
  *                                       rank = place in by_specificity,
  *                                       i = protection item index
  * so the more specific network wins, and inside a protected network the
- * first matching item wins, exactly as policy_decide() chooses. */
+ * first matching item wins, exactly as policy_decide() chooses. Every
+ * entry leaves the value below it free for its userspace-datapath twin. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,12 +24,52 @@ struct half {
 	int		port;
 };
 
+static bool
+key_taken(const struct spd_vec *out, const struct spd_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < out->n; i++)
+		if (spd_key_equal(&out->v[i].key, k))
+			return true;
+	return false;
+}
+
+/* The userspace datapath's forms: see struct xlate_conf. */
+static int
+userspace_form(struct spd_vec *out, struct spd_entry *e,
+    const struct xlate_conf *c)
+{
+	struct spd_entry twin;
+
+	if (!c->userspace || e->action != SPD_PROTECT)
+		return 0;
+	if (e->key.dir == SPD_OUT) {
+		e->action = SPD_ALLOW;
+		e->dp = 1;
+		e->tunnel = 0;
+		return 0;
+	}
+	if (c->dp_mask == 0 || e->level != LEVEL_MANDATORY)
+		return 0;
+	twin = *e;
+	twin.key.mark = c->dp_mark & c->dp_mask;
+	twin.key.mask = c->dp_mask;
+	twin.action = SPD_ALLOW;
+	twin.dp = 1;
+	twin.tunnel = 0;
+	twin.priority = e->priority - 1;
+	if (key_taken(out, &twin.key))
+		return 0;
+	return spd_vec_push(out, &twin) == 0 ? 0 : -ENOMEM;
+}
+
 static int
 add_entry(struct spd_vec *out, int family, int proto, int dir,
-    const struct half *src, const struct half *dst, const struct spd_entry *how)
+    const struct half *src, const struct half *dst, const struct spd_entry *how,
+    const struct xlate_conf *c)
 {
 	struct spd_entry e;
-	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	e.key.dir = dir;
@@ -47,11 +89,22 @@ add_entry(struct spd_vec *out, int family, int proto, int dir,
 	e.tsrc = how->tsrc;
 	e.tdst = how->tdst;
 	e.priority = how->priority;
+	/* The kernel refuses an optional tunnel template on an outbound
+	 * entry (validate_tmpl): such a flow goes out as it is, and only a
+	 * tunnel the peer starts is used inbound. See docs/engine.md. */
+	if (e.action == SPD_PROTECT && e.tunnel && e.level == LEVEL_OPTIONAL &&
+	    dir == SPD_OUT) {
+		e.action = SPD_ALLOW;
+		e.type = e.level = e.tunnel = 0;
+		memset(&e.tsrc, 0, sizeof(e.tsrc));
+		memset(&e.tdst, 0, sizeof(e.tdst));
+	}
 	/* Two networks covering the same prefix: the first (more specific
 	 * in by_specificity) one keeps the kernel's only slot. */
-	for (i = 0; i < out->n; i++)
-		if (spd_key_equal(&out->v[i].key, &e.key))
-			return 0;
+	if (key_taken(out, &e.key))
+		return 0;
+	if (userspace_form(out, &e, c) != 0)
+		return -ENOMEM;
 	return spd_vec_push(out, &e) == 0 ? 0 : -ENOMEM;
 }
 
@@ -80,14 +133,15 @@ family_fits(const struct xsock *s, int fam)
 
 static int
 mirror(struct spd_vec *out, const struct xsock *s, int fam, bool in, bool outb,
-    const struct half *loc, const struct half *rem, const struct spd_entry *how)
+    const struct half *loc, const struct half *rem, const struct spd_entry *how,
+    const struct xlate_conf *c)
 {
 	int rc = 0;
 
 	if (outb)
-		rc = add_entry(out, fam, s->proto, SPD_OUT, loc, rem, how);
+		rc = add_entry(out, fam, s->proto, SPD_OUT, loc, rem, how, c);
 	if (rc == 0 && in)
-		rc = add_entry(out, fam, s->proto, SPD_IN, rem, loc, how);
+		rc = add_entry(out, fam, s->proto, SPD_IN, rem, loc, how, c);
 	return rc;
 }
 
@@ -113,11 +167,11 @@ network_entries(const struct policy *p, const struct xsock *s,
 	struct half loc, rem;
 	int rc;
 
-	if (p->nnets > (SPD_PRIO_SPAN - 2) / stride)
+	if (p->nnets > (SPD_PRIO_SPAN - 4) / 2 / stride)
 		return -E2BIG;
 	for (r = 0; r < p->nnets; r++) {
 		const struct pnet *n = &p->nets[p->by_specificity[r]];
-		uint32_t prio = SPD_PRIO_BASE + 1 + r * stride;
+		uint32_t prio = SPD_PRIO_BASE + 3 + 2 * r * stride;
 
 		for (k = 0; k < n->nprefixes; k++) {
 			const struct prefix *pf = &n->prefixes[k];
@@ -135,7 +189,7 @@ network_entries(const struct policy *p, const struct xsock *s,
 				how.action = n->kind == NET_TRUSTED ?
 				    SPD_ALLOW : SPD_BLOCK;
 				if ((rc = mirror(out, s, fam, true, outb, &loc,
-				    &rem, &how)) != 0)
+				    &rem, &how, c)) != 0)
 					return rc;
 				continue;
 			}
@@ -150,11 +204,11 @@ network_entries(const struct policy *p, const struct xsock *s,
 				how.type = it->type;
 				how.level = it->level;
 				how.tunnel = c->tunnel;
-				how.priority = prio + i;
+				how.priority = prio + 2 * i;
 				rem.port = it->rport == POLICY_PORT_ANY ?
 				    0 : it->rport;
 				if ((rc = mirror(out, s, fam, true, outb, &loc,
-				    &rem, &how)) != 0)
+				    &rem, &how, c)) != 0)
 					return rc;
 				if (it->rport == POLICY_PORT_ANY)
 					break;	/* later items are shadowed */
@@ -168,7 +222,7 @@ static void
 decision_entry(const struct decision *d, struct spd_entry *how)
 {
 	memset(how, 0, sizeof(*how));
-	how->priority = SPD_PRIO_BASE;
+	how->priority = SPD_PRIO_BASE + 1;
 	switch (d->action) {
 	case DECIDE_BYPASS:
 		how->action = SPD_ALLOW;
@@ -206,12 +260,13 @@ exact_entries(const struct policy *p, const struct xsock *s,
 	rem.addr = *peer;
 	rem.len = ipaddr_bits(fam);
 	rem.port = rport;
-	if (how.action == SPD_PROTECT && c->tunnel) {
+	if (how.action == SPD_PROTECT &&
+	    (c->tunnel_for != NULL ? c->tunnel_for(peer, c->arg) : c->tunnel)) {
 		how.tunnel = 1;
 		how.tsrc = loc.addr;
 		how.tdst = *peer;
 	}
-	return mirror(out, s, fam, in, outb, &loc, &rem, &how);
+	return mirror(out, s, fam, in, outb, &loc, &rem, &how, c);
 }
 
 static bool
@@ -224,7 +279,7 @@ same_outcome(const struct spd_entry *e, const struct decision *d)
 	if (e == NULL)
 		return false;
 	decision_entry(d, &how);
-	if (e->action != how.action)
+	if ((e->dp ? SPD_PROTECT : e->action) != how.action)
 		return false;
 	return how.action != SPD_PROTECT ||
 	    (e->type == how.type && e->level == how.level);
@@ -242,8 +297,9 @@ covered(const struct policy *p, const struct xsock *s,
 	int rc;
 
 	*yes = false;
-	if (listener == NULL || c->tunnel)
-		return 0;
+	if (listener == NULL || c->tunnel ||
+	    (c->tunnel_for != NULL && c->tunnel_for(&s->peer, c->arg)))
+		return 0;	/* tunnel templates need this peer's end points */
 	if ((rc = network_entries(p, listener, c, true, &lv)) != 0)
 		return rc;
 	policy_decide(p, &s->peer, s->lport, s->rport, s->proto, &d);

@@ -38,7 +38,18 @@ struct xsock {
 };
 
 struct xlate_conf {
-	bool	tunnel;		/* conf mode = tunnel */
+	bool	tunnel;		/* [ike] mode = tunnel */
+	/* The userspace datapath carries ESP: outbound protected flows are
+	 * written as allow (the datapath protects them; an ESP template
+	 * without a kernel SA would drop them), inbound mandatory ones keep
+	 * their template and, with dp_mask set, get an allow twin for packets
+	 * carrying dp_mark (what the datapath decrypted). */
+	bool	userspace;
+	uint32_t dp_mark, dp_mask;
+	/* Per-peer mode for exact entries (a [peer.*] section may override
+	 * the mode); NULL: tunnel for every peer. */
+	bool	(*tunnel_for)(const struct ipaddr *peer, void *arg);
+	void	*arg;
 };
 
 /* Appends the entries of s under policy p to out. listener is the

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "engine/xfrm.h"
@@ -34,6 +35,7 @@ xfrm_open(struct xfrm_nl **out)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct xfrm_nl *x;
+	struct timeval tmo = { .tv_sec = 5 };	/* the kernel answers at once */
 	int one = 1, rcv = RCVBUF;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -50,6 +52,7 @@ xfrm_open(struct xfrm_nl **out)
 	if (setsockopt(x->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	(void)setsockopt(x->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	x->seq = (uint32_t)getpid() << 8;
 	*out = x;
 	return 0;
@@ -141,6 +144,15 @@ attr_put(struct nlmsghdr *h, uint16_t type, size_t len)
 }
 
 static void
+put_mark(struct nlmsghdr *h, const struct spd_key *k)
+{
+	struct xfrm_mark m = { .v = k->mark, .m = k->mask };
+
+	if (k->mask != 0)
+		memcpy(attr_put(h, XFRMA_MARK, sizeof(m)), &m, sizeof(m));
+}
+
+static void
 put_addr(xfrm_address_t *xa, const struct ipaddr *a, int family)
 {
 	memcpy(xa, a->a, ipaddr_len(family));
@@ -217,6 +229,7 @@ xfrm_queue_add(struct xfrm_nl *x, const struct spd_entry *e, int replace)
 	pi.action = e->action == SPD_BLOCK ? XFRM_POLICY_BLOCK :
 	    XFRM_POLICY_ALLOW;
 	memcpy(msg_put(h, sizeof(pi)), &pi, sizeof(pi));
+	put_mark(h, &e->key);
 	if (e->action == SPD_PROTECT) {
 		tmpl_fill(e, &t);
 		memcpy(attr_put(h, XFRMA_TMPL, sizeof(t)), &t, sizeof(t));
@@ -237,6 +250,7 @@ xfrm_queue_del(struct xfrm_nl *x, const struct spd_key *k)
 	sel_to_xfrm(&k->sel, &id.sel);
 	id.dir = k->dir;
 	memcpy(msg_put(h, sizeof(id)), &id, sizeof(id));
+	put_mark(h, k);
 	msg_end(x, h);
 	return 0;
 }
@@ -379,7 +393,7 @@ xfrm_to_sel(const struct xfrm_selector *xs, struct spd_sel *s)
 }
 
 static bool
-find_tmpl(const struct nlmsghdr *h, struct xfrm_user_tmpl *out)
+find_attr(const struct nlmsghdr *h, uint16_t type, void *out, size_t len)
 {
 	const struct nlattr *a;
 	int rem;
@@ -390,9 +404,9 @@ find_tmpl(const struct nlmsghdr *h, struct xfrm_user_tmpl *out)
 	    sizeof(struct xfrm_userpolicy_info)));
 	while (rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
 	    a->nla_len <= rem) {
-		if ((a->nla_type & NLA_TYPE_MASK) == XFRMA_TMPL &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(*out)) {
-			memcpy(out, (const char *)a + NLA_HDRLEN, sizeof(*out));
+		if ((a->nla_type & NLA_TYPE_MASK) == type &&
+		    a->nla_len >= NLA_HDRLEN + len) {
+			memcpy(out, (const char *)a + NLA_HDRLEN, len);
 			return true;
 		}
 		rem -= NLA_ALIGN(a->nla_len);
@@ -407,6 +421,7 @@ parse_policy(const struct nlmsghdr *h, struct spd_entry *e)
 {
 	struct xfrm_userpolicy_info info, *pi = &info;
 	struct xfrm_user_tmpl tmpl, *t = &tmpl;
+	struct xfrm_mark mark;
 	int fam;
 
 	if (h->nlmsg_type != XFRM_MSG_NEWPOLICY ||
@@ -420,10 +435,15 @@ parse_policy(const struct nlmsghdr *h, struct spd_entry *e)
 	memset(e, 0, sizeof(*e));
 	xfrm_to_sel(&pi->sel, &e->key.sel);
 	e->key.dir = pi->dir;
+	if (find_attr(h, XFRMA_MARK, &mark, sizeof(mark))) {
+		e->key.mark = mark.v;
+		e->key.mask = mark.m;
+	}
 	e->priority = pi->priority;
 	e->action = pi->action == XFRM_POLICY_BLOCK ? SPD_BLOCK : SPD_ALLOW;
 	e->tsrc.family = e->tdst.family = fam;
-	if (pi->action == XFRM_POLICY_ALLOW && find_tmpl(h, t)) {
+	if (pi->action == XFRM_POLICY_ALLOW &&
+	    find_attr(h, XFRMA_TMPL, t, sizeof(*t))) {
 		e->action = SPD_PROTECT;
 		e->level = t->optional ? LEVEL_OPTIONAL : LEVEL_MANDATORY;
 		e->type = t->ealgos == 1u << SADB_EALG_NULL ?

@@ -313,8 +313,7 @@ main(void)
 		return 0;
 	}
 	log_init("bench_engine", 1, 0);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.udp_ttl = 60;
+	conf_defaults(&cfg);
 	if (engine_new(&cfg, &e) != 0 || engine_start(e) != 0)
 		return 1;
 	if ((lat = calloc(NSOCK, sizeof(*lat))) == NULL)
@@ -384,5 +383,6 @@ main(void)
 	    "than 2 x ip xfrm policy add, %.2fx faster than 2 x libnl-xfrm add\n",
 	    p50, 2 * (ip / NIP) / p50, 2 * (nl / NBASE) / p50);
 	free(lat);
+	conf_free(&cfg);
 	return 0;
 }

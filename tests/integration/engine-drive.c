@@ -28,13 +28,21 @@
  *                               call (with bad: the middle one is not
  *                               TCP/UDP); prints failures and the netlink
  *                               batches it took
+ *   reconcile                   engine_reconcile
+ *   dpmark MARK MASK            engine_set_datapath_mark
+ *   recv-open LOCAL | recv-check SECONDS
+ *                               a UDP socket bound to LOCAL; whether a
+ *                               datagram arrived within SECONDS
+ *   lookup in|out tcp|udp SRC DST
+ *                               engine_flow_lookup for one packet
  *   check-datapath              status's kernel_esp agrees with whether
  *                               `ip xfrm state add ... proto esp` works
  *   sh COMMAND                  run a shell command here
  *   restart                     engine_stop + engine_free + engine_new
  *   quit                        stop without removing (as a crash would)
  *
- * Options: -t UDP_TTL seconds, -k keep_policies, -T tunnel mode,
+ * Options: -c CONFIG (ipsecfs.conf; default: built-in defaults),
+ * -t UDP_TTL seconds, -k keep_policies, -T tunnel mode,
  * -q quiet (no echo of commands). Exits 1 on the first failed command. */
 #include "config.h"
 
@@ -469,6 +477,70 @@ cmd_burst(char **f, int n)
 }
 
 static int
+cmd_lookup(char **f, int n)
+{
+	struct sockaddr_storage a, b;
+	struct ipaddr src, dst;
+	struct engine_flow fl;
+	int sport, dport;
+
+	if (n < 5 || parse_ep(f[3], &a) != 0 || parse_ep(f[4], &b) != 0)
+		return die("lookup in|out tcp|udp SRC DST");
+	(void)ipaddr_from_sockaddr(&src, &sport, (struct sockaddr *)&a);
+	(void)ipaddr_from_sockaddr(&dst, &dport, (struct sockaddr *)&b);
+	if (!engine_flow_lookup(eng, strcmp(f[1], "out") == 0,
+	    strcmp(f[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP,
+	    &src, sport, &dst, dport, &fl)) {
+		printf("flow none\n");
+	} else if (fl.action != FLOW_PROTECT) {
+		printf("flow %s app=%s sock=%llu\n",
+		    fl.action == FLOW_ALLOW ? "allow" : "block", fl.app,
+		    (unsigned long long)fl.sock_id);
+	} else {
+		printf("flow protect %s %s app=%s sock=%llu\n",
+		    fl.type == PROT_AUTHENTICATION ? "authentication" : "encryption",
+		    fl.level == LEVEL_MANDATORY ? "required" : "use", fl.app,
+		    (unsigned long long)fl.sock_id);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int recv_fd = -1;
+
+static int
+cmd_recv_open(char **f, int n)
+{
+	struct sockaddr_storage local;
+
+	if (n < 2 || parse_ep(f[1], &local) != 0)
+		return die("recv-open LOCAL");
+	if (recv_fd >= 0)
+		close(recv_fd);
+	recv_fd = socket(local.ss_family, SOCK_DGRAM, 0);
+	if (recv_fd < 0 ||
+	    bind(recv_fd, (struct sockaddr *)&local, sizeof(local)) < 0)
+		return die("recv-open: bind");
+	return 0;
+}
+
+static int
+cmd_recv_check(char **f, int n)
+{
+	struct pollfd pfd = { .fd = recv_fd, .events = POLLIN };
+	char buf[64];
+	bool got;
+
+	if (n < 2 || recv_fd < 0)
+		return die("recv-check SECONDS (after recv-open)");
+	got = poll(&pfd, 1, atoi(f[1]) * 1000) > 0 &&
+	    recv(recv_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0;
+	printf("recv %s\n", got ? "ok" : "none");
+	fflush(stdout);
+	return 0;
+}
+
+static int
 cmd_check_datapath(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -546,6 +618,17 @@ run(char **f, int n)
 		return cmd_inject(f, n, f[0][0] == 'i');
 	else if (strcmp(f[0], "stress") == 0)
 		return cmd_stress(f, n);
+	else if (strcmp(f[0], "lookup") == 0)
+		return cmd_lookup(f, n);
+	else if (strcmp(f[0], "dpmark") == 0 && n > 2)
+		return engine_set_datapath_mark(eng, strtoul(f[1], NULL, 0),
+		    strtoul(f[2], NULL, 0));
+	else if (strcmp(f[0], "recv-open") == 0)
+		return cmd_recv_open(f, n);
+	else if (strcmp(f[0], "recv-check") == 0)
+		return cmd_recv_check(f, n);
+	else if (strcmp(f[0], "reconcile") == 0)
+		return engine_reconcile(eng);
 	else if (strcmp(f[0], "burst") == 0)
 		return cmd_burst(f, n);
 	else if (strcmp(f[0], "check-datapath") == 0)
@@ -568,10 +651,18 @@ main(int argc, char **argv)
 	bool quiet = false;
 	int c, n, rc, lineno = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.udp_ttl = 60;
-	while ((c = getopt(argc, argv, "t:kTq")) != -1) {
+	char err[512];
+
+	conf_defaults(&cfg);
+	while ((c = getopt(argc, argv, "c:t:kTq")) != -1) {
 		switch (c) {
+		case 'c':
+			conf_free(&cfg);
+			if (conf_load(&cfg, optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s\n", err);
+				return 2;
+			}
+			break;
 		case 't': cfg.udp_ttl = (unsigned)atoi(optarg); break;
 		case 'k': cfg.keep_policies = true; break;
 		case 'T': cfg.ike.mode = MODE_TUNNEL; break;
@@ -616,5 +707,6 @@ main(int argc, char **argv)
 	}
 	engine_stop(eng);
 	engine_free(eng);
+	conf_free(&cfg);
 	return 0;
 }

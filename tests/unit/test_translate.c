@@ -120,16 +120,16 @@ test_fig4_server(void **state)
 
 	s.listening = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=2.2.2.2/32:21 dst=2.2.2.0/24:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:21 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=2.2.2.2/32:21 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100004\n"
-	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100004\n");
+	    "dir=out src=2.2.2.2/32:21 dst=2.2.2.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:21 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=2.2.2.2/32:21 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100009\n"
+	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100009\n");
 	s.lport = 5678;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=2.2.2.2/32:5678 dst=2.2.2.0/24:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:5678 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=2.2.2.2/32:5678 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100005\n"
-	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100005\n");
+	    "dir=out src=2.2.2.2/32:5678 dst=2.2.2.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:5678 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=2.2.2.2/32:5678 dst=0.0.0.0/0:any proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100011\n"
+	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=use mode=transport priority=100011\n");
 	policy_free(p);
 }
 
@@ -145,17 +145,17 @@ test_fig4_client(void **state)
 	s.peer = addr("2.2.2.2");
 	s.rport = 21;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:2222 dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n"
-	    "dir=in src=2.2.2.2/32:21 dst=1.1.1.1/32:2222 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:2222 dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
+	    "dir=in src=2.2.2.2/32:21 dst=1.1.1.1/32:2222 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n");
 	s.lport = 3333;
 	s.rport = 5678;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:3333 dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100000\n"
-	    "dir=in src=2.2.2.2/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:3333 dst=2.2.2.2/32:5678 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100001\n"
+	    "dir=in src=2.2.2.2/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100001\n");
 	s.peer = addr("1.1.1.7");
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:3333 dst=1.1.1.7/32:5678 proto=tcp action=allow priority=100000\n"
-	    "dir=in src=1.1.1.7/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=allow priority=100000\n");
+	    "dir=out src=1.1.1.1/32:3333 dst=1.1.1.7/32:5678 proto=tcp action=allow priority=100001\n"
+	    "dir=in src=1.1.1.7/32:5678 dst=1.1.1.1/32:3333 proto=tcp action=allow priority=100001\n");
 	policy_free(p);
 }
 
@@ -172,12 +172,12 @@ test_fig5_client(void **state)
 	s.dests = &d;
 	s.ndests = 1;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n");
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n");
 	s.recv = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100000\n"
-	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100001\n"
-	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n");
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
 	s.ndests = 0;
 	s.recv = false;
 	expect(p, &s, NULL, &transport, "");
@@ -200,10 +200,10 @@ test_accept(void **state)
 
 	l.listening = true;
 	expect(p, &l, NULL, &transport,
-	    "dir=out src=0.0.0.0/0:80 dst=10.0.0.0/8:1234 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
-	    "dir=in src=10.0.0.0/8:1234 dst=0.0.0.0/0:80 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100001\n"
-	    "dir=out src=0.0.0.0/0:80 dst=0.0.0.0/0:any proto=tcp action=block priority=100003\n"
-	    "dir=in src=0.0.0.0/0:any dst=0.0.0.0/0:80 proto=tcp action=block priority=100003\n");
+	    "dir=out src=0.0.0.0/0:80 dst=10.0.0.0/8:1234 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n"
+	    "dir=in src=10.0.0.0/8:1234 dst=0.0.0.0/0:80 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100003\n"
+	    "dir=out src=0.0.0.0/0:80 dst=0.0.0.0/0:any proto=tcp action=block priority=100007\n"
+	    "dir=in src=0.0.0.0/0:any dst=0.0.0.0/0:80 proto=tcp action=block priority=100007\n");
 	a.accepted = true;
 	a.peer = addr("10.9.9.9");
 	a.rport = 1234;
@@ -212,8 +212,8 @@ test_accept(void **state)
 	expect(p, &a, &l, &transport, "");	/* covered: block */
 	/* Without its listener an accepted connection gets exact entries. */
 	expect(p, &a, NULL, &transport,
-	    "dir=out src=10.0.0.1/32:80 dst=192.0.2.9/32:1234 proto=tcp action=block priority=100000\n"
-	    "dir=in src=192.0.2.9/32:1234 dst=10.0.0.1/32:80 proto=tcp action=block priority=100000\n");
+	    "dir=out src=10.0.0.1/32:80 dst=192.0.2.9/32:1234 proto=tcp action=block priority=100001\n"
+	    "dir=in src=192.0.2.9/32:1234 dst=10.0.0.1/32:80 proto=tcp action=block priority=100001\n");
 	policy_free(p);
 }
 
@@ -232,16 +232,16 @@ test_dual_stack(void **state)
 
 	s.listening = true;
 	expect(p, &s, NULL, &transport,
-	    "dir=out src=0.0.0.0/0:22 dst=192.168.0.0/16:any proto=tcp action=allow priority=100001\n"
-	    "dir=in src=192.168.0.0/16:any dst=0.0.0.0/0:22 proto=tcp action=allow priority=100001\n"
-	    "dir=out src=::/0:22 dst=fd00::/8:any proto=tcp action=block priority=100002\n"
-	    "dir=in src=fd00::/8:any dst=::/0:22 proto=tcp action=block priority=100002\n");
+	    "dir=out src=0.0.0.0/0:22 dst=192.168.0.0/16:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=192.168.0.0/16:any dst=0.0.0.0/0:22 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=::/0:22 dst=fd00::/8:any proto=tcp action=block priority=100005\n"
+	    "dir=in src=fd00::/8:any dst=::/0:22 proto=tcp action=block priority=100005\n");
 	c.connected = true;
 	c.peer = addr("fd00::2");
 	c.rport = 22;
 	expect(p, &c, NULL, &transport,
-	    "dir=out src=fd00::1/128:40000 dst=fd00::2/128:22 proto=tcp action=block priority=100000\n"
-	    "dir=in src=fd00::2/128:22 dst=fd00::1/128:40000 proto=tcp action=block priority=100000\n");
+	    "dir=out src=fd00::1/128:40000 dst=fd00::2/128:22 proto=tcp action=block priority=100001\n"
+	    "dir=in src=fd00::2/128:22 dst=fd00::1/128:40000 proto=tcp action=block priority=100001\n");
 	c.peer = addr("192.168.1.1");	/* no v4 local: no entry of that family */
 	expect(p, &c, NULL, &transport, "");
 	policy_free(p);
@@ -259,8 +259,15 @@ test_tunnel(void **state)
 	s.peer = addr("9.9.9.9");
 	s.rport = 443;
 	expect(p, &s, NULL, &tun,
-	    "dir=out src=1.1.1.1/32:4000 dst=9.9.9.9/32:443 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n"
-	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:4000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100000\n");
+	    "dir=out src=1.1.1.1/32:4000 dst=9.9.9.9/32:443 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:4000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
+	policy_free(p);
+	/* optional: the kernel takes no optional tunnel template outbound */
+	p = parse(vsftpd_text);
+	s.lport = 21;
+	expect(p, &s, NULL, &tun,
+	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow priority=100001\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
 	policy_free(p);
 }
 
@@ -294,12 +301,12 @@ agrees(const struct spd_entry *e, const struct decision *d)
 		return false;
 	switch (d->action) {
 	case DECIDE_BYPASS:
-		return e->action == SPD_ALLOW;
+		return e->action == SPD_ALLOW && !e->dp;
 	case DECIDE_DISCARD:
 		return e->action == SPD_BLOCK;
 	case DECIDE_PROTECT:
-		return e->action == SPD_PROTECT && e->type == d->type &&
-		    e->level == d->level;
+		return (e->action == SPD_PROTECT || e->dp) &&
+		    e->type == d->type && e->level == d->level;
 	default:
 		return true;
 	}
@@ -308,7 +315,7 @@ agrees(const struct spd_entry *e, const struct decision *d)
 /* Exclusiveness and completeness of a listener's entries: for many flows,
  * the entry XFRM would pick (both directions) decides as policy_decide(). */
 static void
-test_listener_matches_decide(void **state)
+listener_matches_decide(const struct xlate_conf *conf)
 {
 	static const char *peers[] = { "8.8.8.8", "10.9.9.9", "10.1.9.9",
 	    "10.1.2.3", "10.1.2.2", "10.1.0.0", "10.1.0.127", "10.1.0.128",
@@ -325,7 +332,7 @@ test_listener_matches_decide(void **state)
 		struct spd_vec v = { 0 };
 
 		s.listening = true;
-		assert_int_equal(translate(p, &s, NULL, &transport, &v), 0);
+		assert_int_equal(translate(p, &s, NULL, conf, &v), 0);
 		for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
 			struct ipaddr peer = addr(peers[i]);
 
@@ -358,6 +365,44 @@ test_listener_matches_decide(void **state)
 	policy_free(p);
 }
 
+static void
+test_listener_matches_decide(void **state)
+{
+	struct xlate_conf us = { .userspace = true, .dp_mark = 0x100,
+	    .dp_mask = 0xf00 };
+
+	listener_matches_decide(&transport);
+	listener_matches_decide(&us);	/* twins never match unmarked packets */
+}
+
+/* The userspace datapath's form: outbound protected flows allow (marked
+ * as the datapath's), inbound mandatory ones with a marked allow twin. */
+static void
+test_userspace(void **state)
+{
+	struct policy *p = parse(udp_cli_text);
+	struct xsock s = sock(IPPROTO_UDP, "1.1.1.1", 5678);
+	struct xdest d = { .port = 2345 };
+	struct xlate_conf us = { .userspace = true };
+
+	d.addr = addr("2.2.2.2");
+	s.dests = &d;
+	s.ndests = 1;
+	s.recv = true;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=allow datapath=userspace protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	us.dp_mark = 0x100;
+	us.dp_mask = 0xf00;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=allow datapath=userspace protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	policy_free(p);
+}
+
 /* A socket without a policy has no entries. */
 static void
 test_no_policy(void **state)
@@ -382,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_listener_matches_decide),
 		cmocka_unit_test(test_no_policy),
+		cmocka_unit_test(test_userspace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
