@@ -80,11 +80,17 @@ attach_proc(pid_t tgid, const char *exe, bool from_exec)
 	if (seize_threads(p, !from_exec, from_exec) < 0) {
 		log_warn("monitor: cannot trace pid %d (%s): %s", tgid, exe,
 		    strerror(errno));
+		note("monitor: cannot trace pid=%d exe=%s: %s", tgid, exe,
+		    strerror(errno));
 		tr->n.errors++;
 		proc_free(p);
 		return -1;
 	}
 	tr->n.attached++;
+	note("monitor: tracing pid=%d exe=%s (%s)", tgid, exe,
+	    from_exec ? "exec" : "running");
+	if (!from_exec)
+		report_existing(p);
 	return 0;
 }
 
@@ -139,8 +145,10 @@ scan_procs(void)
 	for (p = tr->procs; p != NULL; p = p->next) {
 		bool m = !p->detaching && daemon_match(p->exe) > 0;
 
-		if (p->active && !m)
+		if (p->active && !m) {
+			note("monitor: released pid=%d exe=%s", p->tgid, p->exe);
 			release_proc(p);
+		}
 		else if (!p->active && m && p->filter == FILTER_ON)
 			p->active = true;
 	}

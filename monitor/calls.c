@@ -6,7 +6,10 @@
  * the last descriptor of a socket in any traced process is gone. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <netinet/in.h>
@@ -94,6 +97,14 @@ grab(struct proc *p, int fd, struct sockinfo *si, struct sockent **sp)
 no:
 	close(sfd);
 	return -1;
+}
+
+static int
+port_of_ss(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
 static int
@@ -313,12 +324,60 @@ call_enter(struct tracee *t, long nr, const unsigned long *a, bool *deny)
 		t->pend_arg[1] = (int)a[1];
 		return PTRACE_SYSCALL;
 	case __NR_io_uring_setup:	/* its requests would bypass the filter */
+		note("monitor: refused io_uring_setup pid=%d exe=%s", p->tgid,
+		    p->exe);
 		rc = -EACCES;
 		break;
 	}
 	if (rc < 0)
 		*deny = true;
 	return PTRACE_CONT;
+}
+
+/* A program attached while running: its IPv4/IPv6 sockets are taken
+ * into the table and those in use reported (LISTEN for listeners,
+ * CONNECT for connected ones, accepted or not; RECV for bound UDP). */
+void
+report_existing(struct proc *p)
+{
+	char path[320], link[64];
+	struct sockaddr_storage peer;
+	struct sockinfo si;
+	struct sockent *s;
+	struct dirent *de;
+	socklen_t len;
+	int fd, sfd, listening;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", p->tgid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", p->tgid, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if ((int)len <= 0 || strncmp(link, "socket:", 7) != 0)
+			continue;
+		fd = atoi(de->d_name);
+		if ((sfd = grab(p, fd, &si, &s)) < 0 || s->reported) {
+			if (sfd >= 0)
+				close(sfd);
+			continue;	/* not IP, or a copy already reported */
+		}
+		len = sizeof(listening);
+		if (getsockopt(sfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
+			listening = 0;
+		len = sizeof(peer);
+		memset(&peer, 0, sizeof(peer));
+		if (listening)
+			report(p, SOCK_LISTEN, fd, s, &si, NULL);
+		else if (getpeername(sfd, (struct sockaddr *)&peer, &len) == 0)
+			report(p, SOCK_CONNECT, fd, s, &si, &peer);
+		else if (si.proto == IPPROTO_UDP && port_of_ss(&si.local) != 0 &&
+		    report(p, SOCK_RECV, fd, s, &si, NULL) == 0)
+			s->recv_seen = true;
+		close(sfd);
+	}
+	closedir(d);
 }
 
 static void

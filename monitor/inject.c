@@ -218,6 +218,9 @@ out:
 	if (rc != 0) {
 		t->p->filter = FILTER_FAILED;
 		log_warn("monitor: filter for pid %d failed: %ld", t->p->tgid, rc);
+		note("monitor: no filter for pid=%d exe=%s: %s; every call "
+		    "stops instead", t->p->tgid, t->p->exe,
+		    strerror(rc < 0 ? (int)-rc : EBUSY));
 		return rc > 0 ? -EBUSY : (int)rc;
 	}
 	t->p->filter = FILTER_ON;

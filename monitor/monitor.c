@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -80,6 +81,10 @@ answer(struct monitor *m, struct msg *q)
 		}
 		q->rc = rc;
 		snprintf(q->text, sizeof(q->text), "%s", why);
+	} else if (q->type == MSG_NOTE) {
+		q->text[sizeof(q->text) - 1] = '\0';
+		events_emit("%s", q->text);
+		return;
 	} else {
 		return;
 	}
@@ -97,6 +102,8 @@ run(void *arg)
 
 	if (q == NULL)
 		return NULL;
+	/* a traced program waits while we answer (nice is per thread) */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), MONITOR_NICE);
 	while ((n = recv(m->ev, q, sizeof(*q), 0)) > 0 || (n < 0 && errno == EINTR))
 		if (n == sizeof(*q))
 			answer(m, q);

@@ -1,7 +1,8 @@
 # monitor/: rules of this part (see Makefile.am)
 noinst_LIBRARIES += libmonitor.a
 libmonitor_a_SOURCES = monitor/monitor.c monitor/proto.h monitor/tracer.h \
-	monitor/tracer.c monitor/procs.c monitor/attach.c monitor/inject.c \
+	monitor/tracer.c monitor/ask.c monitor/stops.c monitor/procs.c \
+	monitor/attach.c monitor/inject.c \
 	monitor/filter.c monitor/sock.c monitor/calls.c
 DAEMON_LIBS += libmonitor.a
 
@@ -9,7 +10,8 @@ check_PROGRAMS += tests/integration/monitor-run
 tests_integration_monitor_run_SOURCES = tests/integration/monitor-run.c
 tests_integration_monitor_run_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
 
-EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py
+EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.py \
+	docs/monitor.md
 MONITOR_IT = tests/integration/monitor_tcp.sh tests/integration/monitor_udp.sh \
 	tests/integration/monitor_procs.sh tests/integration/monitor_ftp.sh \
 	tests/integration/monitor_kill.sh

@@ -18,12 +18,14 @@ enum msg_type {
 	CTL_MARK,		/* daemon -> tracer: path, flags; replied */
 	CTL_STATUS,		/* daemon -> tracer; replied with text */
 	CTL_STOP,		/* daemon -> tracer */
+	MSG_NOTE,		/* tracer -> daemon: a line for events_emit */
 };
 
 #define MSG_TEXT	256
 
 struct msg {
 	int			type;
+	unsigned		seq;		/* a REPLY echoes its question's */
 	int			rc;		/* REPLY: result; MARK: flags */
 	struct sock_event	ev;		/* EVENT (ev.exe unused) */
 	char			exe[PATH_MAX];	/* MATCH, EVENT, MARK (path) */

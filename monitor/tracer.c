@@ -12,17 +12,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,89 +30,8 @@
 #include "monitor/proto.h"
 #include "monitor/tracer.h"
 
-#define REPLY_TIMEOUT_MS	5000
-
 static struct tracer tracer;
 struct tracer *tr = &tracer;
-
-static void
-daemon_lost(void)
-{
-	if (!tr->passive)
-		log_warn("monitor: daemon gone, tracees continue untouched");
-	tracer_go_passive();
-}
-
-/* One request and its reply; -1 when the daemon is gone or silent. */
-static int
-ask(struct msg *m)
-{
-	struct pollfd pfd = { .fd = tr->ev, .events = POLLIN };
-	ssize_t n;
-
-	if (tr->passive)
-		return -1;
-	if (send(tr->ev, m, sizeof(*m), MSG_NOSIGNAL) != sizeof(*m)) {
-		daemon_lost();
-		return -1;
-	}
-	if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1) {
-		tr->n.errors++;
-		return -2;
-	}
-	n = recv(tr->ev, m, sizeof(*m), 0);
-	if (n != sizeof(*m) || m->type != MSG_REPLY) {
-		daemon_lost();
-		return -1;
-	}
-	return 0;
-}
-
-int
-daemon_match(const char *exe)
-{
-	static struct msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_MATCH;
-	snprintf(m.exe, sizeof(m.exe), "%s", exe);
-	if (ask(&m) < 0)
-		return 0;
-	return m.rc;
-}
-
-/* 0: go on; -errno: fail the call. A daemon that is gone lets calls
- * through (nobody enforces anything any more); one that does not answer
- * in time fails them. */
-int
-daemon_event(const struct sock_event *ev, const char *exe, char *why,
-    size_t whylen)
-{
-	static struct msg m;
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_EVENT;
-	m.ev = *ev;
-	m.ev.exe = NULL;
-	snprintf(m.exe, sizeof(m.exe), "%s", exe);
-	if ((rc = ask(&m)) < 0)
-		return rc == -1 ? 0 : -ETIMEDOUT;
-	snprintf(why, whylen, "%s", m.text);
-	return m.rc;
-}
-
-void
-resume(struct tracee *t, int req, int sig)
-{
-	if (sig == 0 && req != PTRACE_LISTEN) {
-		sig = t->pend_sig;
-		t->pend_sig = 0;
-	}
-	t->listening = req == PTRACE_LISTEN;
-	if (ptrace(req, t->tid, 0, sig) < 0 && errno != ESRCH)
-		tr->n.errors++;
-}
 
 void
 tracer_go_passive(void)
@@ -131,215 +49,6 @@ tracer_go_passive(void)
 		release_proc(p);
 }
 
-/* A new thread or process we were told about or found stopped. */
-static struct tracee *
-adopt(pid_t pid, struct proc *parent)
-{
-	char path[64], line[128], exe[PATH_MAX];
-	pid_t tgid = 0, ppid = 0;
-	struct proc *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "Tgid: %d", &tgid);
-		sscanf(line, "PPid: %d", &ppid);
-	}
-	fclose(f);
-	if ((p = proc_find(tgid)) != NULL)
-		return tracee_new(pid, p);		/* a thread */
-	if (parent == NULL)
-		parent = proc_find(ppid);
-	if (parent != NULL) {
-		if ((p = proc_new(tgid, parent->exe, parent->active)) == NULL)
-			return NULL;
-		p->filter = parent->filter;
-		p->detaching = parent->detaching;
-		fd_copy(p, parent);
-	} else {	/* parent unknown (it exited): trace it passively */
-		if (read_exe(pid, exe, sizeof(exe)) < 0 ||
-		    (p = proc_new(tgid, exe, false)) == NULL)
-			return NULL;
-		p->filter = FILTER_ON;
-	}
-	return tracee_new(pid, p);
-}
-
-static void
-on_new_child(struct tracee *t)
-{
-	unsigned long msg;
-	struct tracee *c;
-
-	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0 &&
-	    tracee_find((pid_t)msg) == NULL) {
-		if ((c = adopt((pid_t)msg, t->p)) == NULL)
-			tr->n.errors++;
-	}
-	resume(t, PTRACE_CONT, 0);
-}
-
-static void
-on_exec(struct tracee *t)
-{
-	struct proc *p = t->p;
-	struct tracee *old;
-	unsigned long former;
-
-	tr->n.execs++;
-	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) == 0 &&
-	    (pid_t)former != t->tid && (old = tracee_find((pid_t)former)) != NULL)
-		tracee_free(old);	/* a thread exec'd: it has the leader's tid now */
-	p->sysinsn = 0;
-	read_exe(p->tgid, p->exe, sizeof(p->exe));
-	fd_revalidate(p);
-	if (!tr->passive && !p->detaching) {
-		bool m = daemon_match(p->exe) > 0;
-
-		if (p->active && !m)
-			release_proc(p);
-		else if (m)
-			p->active = true;
-	}
-	resume(t, PTRACE_CONT, 0);
-}
-
-static void
-on_seccomp(struct tracee *t)
-{
-	struct __ptrace_syscall_info si;
-	struct user_regs_struct r;
-	bool deny = false;
-	int req = PTRACE_CONT;
-
-	tr->n.stops++;
-	if (!t->p->active || tr->passive) {
-		resume(t, PTRACE_CONT, 0);
-		return;
-	}
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0 ||
-	    si.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		resume(t, PTRACE_CONT, 0);
-		return;
-	}
-	if (si.seccomp.ret_data == FILTER_DATA_COMPAT) {
-		tr->n.compat++;
-		deny = true;	/* 32-bit socket calls are not followed */
-	} else if (si.seccomp.ret_data == FILTER_DATA_OURS) {
-		req = call_enter(t, (long)si.seccomp.nr,
-		    (const unsigned long *)si.seccomp.args, &deny);
-	}
-	if (deny && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
-		r.orig_rax = -1;	/* skip the call ... */
-		r.rax = -EACCES;	/* ... and fail it */
-		ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-	}
-	resume(t, req, 0);
-}
-
-/* The first stop of a thread: inject the filter if its process needs it. */
-static void
-first_stop(struct tracee *t, int sig, bool ours)
-{
-	struct proc *p = t->p;
-
-	t->started = true;
-	t->expect_sigstop = false;
-	if (p->active && p->filter == FILTER_NONE && !tr->passive)
-		inject_filter(t);
-	if (t->dead)
-		return;
-	if (ours)
-		kill(p->tgid, SIGCONT);	/* undo our SIGSTOP's group-stop */
-	if (!ours && (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-	    sig == SIGTTOU))
-		resume(t, PTRACE_LISTEN, 0);	/* it was stopped already */
-	else
-		resume(t, PTRACE_CONT, 0);
-}
-
-static void
-detach(struct tracee *t, int sig)
-{
-	ptrace(PTRACE_DETACH, t->tid, 0, sig);
-	tr->n.detached++;
-	tracee_free(t);
-}
-
-static void
-on_stop(struct tracee *t, int st)
-{
-	int sig = WSTOPSIG(st), event = st >> 16;
-
-	if (t->p->detaching && event != PTRACE_EVENT_EXEC) {
-		bool sigstop = event == 0;
-
-		detach(t, sigstop ? sig : 0);
-		return;
-	}
-	switch (event) {
-	case PTRACE_EVENT_SECCOMP:
-		on_seccomp(t);
-		return;
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
-	case PTRACE_EVENT_CLONE:
-		on_new_child(t);
-		return;
-	case PTRACE_EVENT_EXEC:
-		on_exec(t);
-		return;
-	case PTRACE_EVENT_STOP:
-		if (!t->started || (t->expect_sigstop && sig == SIGSTOP))
-			first_stop(t, sig, t->expect_sigstop && sig == SIGSTOP);
-		else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-		    sig == SIGTTOU)
-			resume(t, PTRACE_LISTEN, 0);	/* group-stop */
-		else
-			resume(t, PTRACE_CONT, 0);
-		return;
-	case 0:
-		break;
-	default:
-		resume(t, PTRACE_CONT, 0);
-		return;
-	}
-	if (sig == (SIGTRAP | 0x80)) {		/* syscall-exit we asked for */
-		call_exit(t);
-		if (!t->dead)
-			resume(t, PTRACE_CONT, 0);
-	} else if (sig == SIGSTOP && t->expect_sigstop) {
-		t->expect_sigstop = false;	/* ours: suppressed */
-		first_stop(t, 0, false);
-	} else {
-		resume(t, PTRACE_CONT, sig);	/* signal-delivery-stop */
-	}
-}
-
-static void
-reap(void)
-{
-	struct tracee *t;
-	pid_t pid;
-	int st;
-
-	while ((pid = waitpid(-1, &st, __WALL | WNOHANG)) > 0) {
-		if ((t = tracee_find(pid)) == NULL) {
-			if (!WIFSTOPPED(st) || (t = adopt(pid, NULL)) == NULL)
-				continue;	/* not ours */
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			tracee_free(t);
-			continue;
-		}
-		on_stop(t, st);
-		if (t->dead)
-			tracee_free(t);
-	}
-}
-
 static void
 status(struct strbuf *sb)
 {
@@ -352,6 +61,10 @@ status(struct strbuf *sb)
 	    "exec_checks=%lu overflow=%lu\n", tr->n.attached, tr->n.detached,
 	    tr->n.execs, tr->n.stops, tr->n.events, tr->n.denied, tr->n.errors,
 	    tr->n.compat, tr->n.fan_events, tr->n.fan_overflow);
+	strbuf_printf(sb, "monitor avg_stop_us=%.1f avg_ask_us=%.1f (time a "
+	    "traced call waits in the tracer; of it, asking the daemon)\n",
+	    tr->n.stops ? tr->n.stop_ns / tr->n.stops / 1e3 : 0.0,
+	    tr->n.asks ? tr->n.ask_ns / tr->n.asks / 1e3 : 0.0);
 	for (p = tr->procs; p != NULL; p = p->next)
 		strbuf_printf(sb, "traced pid=%d threads=%d sockets=%zu "
 		    "mode=%s filter=%s exe=%s\n", p->tgid, p->nthreads, p->nfds,
@@ -420,11 +133,16 @@ tracer_main(int ctl, int ev, pid_t daemon)
 	sigset_t set;
 	int i, n;
 
+	struct timeval tv = { REPLY_TIMEOUT_MS / 1000, 0 };
+
 	tr->ctl = ctl;
 	tr->ev = ev;
+	setsockopt(ev, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	tr->daemon = daemon;
 	tr->fan = -1;
 	prctl(PR_SET_NAME, "ipsecfs-monitor");
+	/* traced programs wait for us at each stop: run before batch work */
+	setpriority(PRIO_PROCESS, 0, MONITOR_NICE);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);

@@ -65,6 +65,8 @@ struct tracee {
 struct counters {
 	unsigned long	 attached, detached, execs, stops, events, denied;
 	unsigned long	 errors, compat, fan_events, fan_overflow;
+	unsigned long	 asks;
+	double		 stop_ns, ask_ns;	/* time in seccomp stops, asking */
 };
 
 struct tracer {
@@ -82,16 +84,28 @@ struct tracer {
 
 extern struct tracer *tr;
 
+/* Nice value of the tracer and of the daemon thread answering it. */
+#define MONITOR_NICE	(-10)
+
 #define PTRACE_OPTS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
 	PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
 	PTRACE_O_TRACESYSGOOD)
 
 /* tracer.c */
 int	tracer_main(int ctl, int ev, pid_t daemon);
+void	tracer_go_passive(void);
+
+/* ask.c */
+#define REPLY_TIMEOUT_MS	5000
+void	daemon_lost(void);
 int	daemon_match(const char *exe);
 int	daemon_event(const struct sock_event *ev, const char *exe,
 	    char *why, size_t whylen);
-void	tracer_go_passive(void);
+void	note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double	mon_now_ns(void);
+
+/* stops.c */
+void	reap(void);
 void	resume(struct tracee *t, int req, int sig);
 
 /* procs.c: tables */
@@ -142,6 +156,7 @@ int	call_enter(struct tracee *t, long nr, const unsigned long *args,
 	    bool *deny);
 void	call_exit(struct tracee *t);
 void	sock_closed(struct sockent *s, struct proc *p, int fd);
+void	report_existing(struct proc *p);
 
 /* attach.c */
 int	attach_proc(pid_t tgid, const char *exe, bool from_exec);

@@ -2,9 +2,10 @@
  * writes one line per socket event; optionally fails the events of a port
  * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status.
  *
- *   monitor-run [-o LOG] [-R READYFILE] [-d PORT] [-s PORT] [-m MOUNT]...
+ *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-m MOUNT]...
  *               [-M FS]... PROGRAM...
  *
+ * -e FILE gets the daemon's events lines at exit (attach, release, denial);
  * -d PORT fails events naming PORT with EACCES; -s PORT makes the hook
  * take a second for events towards PORT.
  *
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/events.h"
 #include "engine/log.h"
 #include "engine/strbuf.h"
 #include "monitor/monitor.h"
@@ -33,6 +35,7 @@
 static char **progs;
 static int nprogs, deny_port = -1, slow_port = -1;
 static FILE *out;
+static const char *events_path;
 
 static bool
 app_for_exe(void *arg, const char *exe, char *app, size_t len)
@@ -101,6 +104,22 @@ event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 	return 0;
 }
 
+/* The daemon's `events' lines (events_emit), at exit. */
+static int
+dump_events(const char *path)
+{
+	char buf[EVENTS_LINE * 16];
+	uint64_t seq = 0;
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	while ((n = events_read(&seq, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, n, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* The status (first line: the tracer's pid) into path, atomically. */
 static int
 write_ready(const char *path, const struct strbuf *sb)
@@ -134,7 +153,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1) {
+	while ((c = getopt(argc, argv, "o:R:d:s:e:m:M:")) != -1) {
 		switch (c) {
 		case 'o':
 			if ((out = fopen(optarg, "a")) == NULL) {
@@ -150,6 +169,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			slow_port = atoi(optarg);
+			break;
+		case 'e':
+			events_path = optarg;
 			break;
 		case 'm':
 		case 'M':
@@ -167,7 +189,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt(argc, argv, "o:R:d:s:m:M:")) != -1)
+	while ((c = getopt(argc, argv, "o:R:d:s:e:m:M:")) != -1)
 		if ((c == 'm' || c == 'M') && monitor_mark(m, optarg, c == 'M') < 0) {
 			monitor_stop(m);
 			return 1;
@@ -185,5 +207,7 @@ main(int argc, char **argv)
 	}
 	strbuf_free(&sb);
 	monitor_stop(m);
+	if (events_path != NULL && dump_events(events_path) < 0)
+		return 1;
 	return 0;
 }

@@ -28,7 +28,7 @@ TRACER_PID=""
 # mon_start [monitor-run options] PROGRAM...: starts the monitor marking
 # $BIN; returns once it watches execs there and has scanned /proc.
 mon_start() {
-	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -M "$BIN" "$@" 2>"$T/mon.err" &
+	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -e "$T/events" -M "$BIN" "$@" 2>"$T/mon.err" &
 	MON_PID=$!
 	at_exit "mon_cleanup"
 	wait_for 10 test -e "$T/ready" || fail "monitor did not start: $(cat "$T/mon.err")"
@@ -42,6 +42,10 @@ mon_stop() {
 	kill -TERM "$MON_PID" 2>/dev/null
 	wait "$MON_PID" 2>/dev/null
 	MON_PID=""
+	if grep -q "Sanitizer\|runtime error" "$T/mon.err"; then
+		cat "$T/mon.err" >&2
+		fail "sanitizer report from the monitor"
+	fi
 }
 
 mon_cleanup() {

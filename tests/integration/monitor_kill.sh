@@ -1,8 +1,8 @@
 #!/bin/sh
 # Nothing is left stopped or broken: a program killed while its connect
 # waits for the hook and one killed inside a blocking connect; a program
-# that execs a program no policy names (released, keeps working); and
-# the monitor killed with SIGKILL while programs run: they continue and
+# that execs a program no policy names (released, keeps working);
+# signals with handlers and group-stop; and the monitor killed with SIGKILL while programs run: they continue and
 # finish correctly, and the tracer goes away after them.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/monitor_common.sh"
@@ -13,7 +13,7 @@ P=$((24000 + NET)); SLOWP=$((P + 1))
 NOHOST=10.99.$NET.3		# no such neighbour: connect blocks on ARP
 mon_start -s "$SLOWP" "$PY"
 
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 3 >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 4 >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -52,7 +52,36 @@ $INA "$PY" "$HELPERS/monitor_net.py" exec-client "$B_ADDR" "$P" /usr/bin/python3
 read -r _ E L <"$T/ex"
 expect_eq "no events after the exec" "$(nevents "$E")" 0
 
-# 4. the monitor killed while programs run
+# a child spawned with vfork (python's subprocess) and released at its
+# exec of an unnamed program; the parent goes on being traced
+$INA "$PY" "$HELPERS/monitor_net.py" spawn-client "$B_ADDR" "$P" >"$T/sp" ||
+	fail "spawning client failed"
+read -r _ V L <"$T/sp"
+expect_eq "spawning client events" "$(events "$V")" \
+"connect pid=$V proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$V proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+
+# 4. signals: a handler runs while the program waits in accept; a group
+# stop (SIGSTOP) holds the program stopped until SIGCONT
+SP=$((P + 2))
+$INB "$PY" "$HELPERS/monitor_net.py" signal-server "$B_ADDR" "$SP" >"$T/sig" &
+SIG=$!
+at_exit "kill $SIG 2>/dev/null"
+wait_for 10 grep -q listening "$T/sig" || fail "signal server did not start"
+wait_for 10 grep -q '^State:.*S' "/proc/$SIG/status" || fail "not waiting in accept"
+kill -USR1 "$SIG"
+stopped() { grep -q '^State:.*[tT]' "/proc/$1/status"; }
+kill -STOP "$SIG"
+check "SIGSTOP stops the traced program" wait_for 10 stopped "$SIG"
+$INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$SP" >"$T/sigc" &
+check "client connects to the backlog" wait $!
+grep -q "accept pid=$SIG " "$T/ev.log" && fail "stopped program accepted"
+check "still stopped" stopped "$SIG"
+kill -CONT "$SIG"
+check "server done after SIGCONT" wait "$SIG"
+expect_eq "signal handler ran" "$(tail -1 "$T/sig")" "usr1 1"
+
+# 5. the monitor killed while programs run
 mkfifo "$T/slow.in"
 $INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
 SLOW=$!

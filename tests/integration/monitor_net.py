@@ -10,7 +10,14 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py thread-client ADDR PORT N  N threads each connect
   monitor_net.py slow-client ADDR PORT      wait for a line on stdin, connect
   monitor_net.py try-connect ADDR PORT      connect; print ok or the errno
+  monitor_net.py divergent-client ADDR PORT like slow-client, but two of its
+                                            threads have seccomp filters of
+                                            their own (no TSYNC filter fits)
+  monitor_net.py share-client ADDR PORT     connect, fork (child closes its
+                                            copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
+  monitor_net.py spawn-client ADDR PORT     run /bin/true (vfork), connect
+  monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
   monitor_net.py ftp-client ADDR PORT FILE  ftplib: fetch FILE (passive)
 """
@@ -117,6 +124,65 @@ def slow_client(addr, port):
     say('client', os.getpid(), lport)
 
 
+def signal_server(addr, port):
+    import signal
+    got = []
+    signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+    tcp_server(addr, port)
+    say('usr1', len(got))
+
+
+def share_client(addr, port):
+    c = socket.socket(family(addr), socket.SOCK_STREAM)
+    c.connect((addr, port))
+    lport = c.getsockname()[1]
+    pid = os.fork()
+    if pid == 0:
+        c.close()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    fd = os.dup(c.fileno())
+    c.sendall(b'hello')
+    c.recv(100)
+    c.close()
+    # the monitor reports synchronously: a CLOSE would be logged by now
+    log = open(os.environ['EVLOG']).read() if 'EVLOG' in os.environ else ''
+    say('closes-before-last', log.count('close pid=%d ' % os.getpid()))
+    os.close(fd)
+    say('client', os.getpid(), lport, pid)
+
+
+def divergent_client(addr, port):
+    import ctypes
+    import struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    ready, done, ok = threading.Event(), threading.Event(), []
+
+    def own_filter():
+        # one instruction: return SECCOMP_RET_ALLOW
+        insn = ctypes.create_string_buffer(struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000))
+        prog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', 1, ctypes.addressof(insn)))
+        libc.prctl(38, 1, 0, 0, 0)
+        ok.append(libc.syscall(ctypes.c_long(317), ctypes.c_long(1), ctypes.c_long(0), prog) == 0)
+        ready.set()
+        done.wait()
+    t = threading.Thread(target=own_filter)
+    t.start()
+    ready.wait()
+    ready.clear()
+    # and one of the main thread's own: neither thread's filter is an
+    # ancestor of the other's, so no thread can TSYNC a filter onto both
+    insn = ctypes.create_string_buffer(struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000))
+    prog = ctypes.create_string_buffer(struct.pack('HxxxxxxQ', 1, ctypes.addressof(insn)))
+    libc.prctl(38, 1, 0, 0, 0)
+    ok.append(libc.syscall(ctypes.c_long(317), ctypes.c_long(1), ctypes.c_long(0), prog) == 0)
+    if not all(ok):
+        sys.exit('cannot install a filter')
+    slow_client(addr, port)
+    done.set()
+    t.join()
+
+
 def try_connect(addr, port):
     c = socket.socket(family(addr), socket.SOCK_STREAM)
     try:
@@ -180,8 +246,18 @@ def main():
         fork_client(addr, port, n)
     elif cmd == 'thread-client':
         thread_client(addr, port, n)
+    elif cmd == 'signal-server':
+        signal_server(addr, port)
+    elif cmd == 'share-client':
+        share_client(addr, port)
+    elif cmd == 'divergent-client':
+        divergent_client(addr, port)
     elif cmd == 'try-connect':
         try_connect(addr, port)
+    elif cmd == 'spawn-client':
+        import subprocess
+        subprocess.run(['/bin/true'], check=True)
+        say('client', os.getpid(), tcp_connect(addr, port))
     elif cmd == 'exec-client':
         exe = sys.argv[4]
         os.execv(exe, [exe, __file__, 'tcp-client', sys.argv[2], sys.argv[3]])

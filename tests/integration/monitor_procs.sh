@@ -1,6 +1,7 @@
 #!/bin/sh
-# Processes as they are: a client forking 100 children that each connect,
-# a multi-threaded client, a program already running when the monitor
+# Processes as they are: a server listening before the monitor starts
+# (its socket reported at attach), a client forking 100 children that each connect,
+# a multi-threaded client, a socket shared across fork and dup, a program already running when the monitor
 # starts (attached by the /proc scan), and a connect the hook refuses
 # (the program gets EACCES).
 . "$top_srcdir/tests/integration/lib.sh"
@@ -17,14 +18,42 @@ SLOW=$!
 at_exit "kill $SLOW 2>/dev/null"
 exec 7>"$T/slow.in"
 wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+# and one whose threads have diverging filters: ours cannot be added with
+# TSYNC, so it is traced stopping at every call
+mkfifo "$T/div.in"
+$INA "$PY" "$HELPERS/monitor_net.py" divergent-client "$B_ADDR" "$P" <"$T/div.in" >"$T/div" &
+DIV=$!
+at_exit "kill $DIV 2>/dev/null"
+exec 8>"$T/div.in"
+wait_for 10 grep -q started "$T/div" || fail "divergent client did not start"
+
+# a server listening before the monitor starts
+Q=$((P + 2))
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$Q" >"$T/early" &
+EARLY=$!
+at_exit "kill $EARLY 2>/dev/null"
+wait_for 10 grep -q listening "$T/early" || fail "early server did not start"
 
 mon_start -d "$DENY" "$PY"
+expect_eq "listener found at attach" "$(events "$EARLY")" \
+"listen pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-"
+$INA "$PY" "$HELPERS/monitor_net.py" tcp-client "$B_ADDR" "$Q" >"$T/ecli" || fail "early server's client"
+read -r _ C L <"$T/ecli"
+check "early server done" wait "$EARLY"
+expect_eq "early server events" "$(events "$EARLY")" \
+"listen pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-
+accept pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=$A_ADDR:$L
+close pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=$A_ADDR:$L
+close pid=$EARLY proto=tcp local=$B_ADDR:$Q peer=-"
 grep -q "traced pid=$SLOW .*mode=active filter=on" "$T/ready" ||
 	fail "running program not attached: $(cat "$T/ready")"
 pass "running program attached"
+grep -q "traced pid=$DIV .*mode=active filter=failed" "$T/ready" ||
+	fail "divergent program: $(cat "$T/ready")"
+pass "program with its own thread filter: traced without ours"
 
 N=100
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 9)) >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((N + 11)) >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -37,6 +66,15 @@ read -r _ C L <<EOT
 $(grep client "$T/slow")
 EOT
 expect_eq "attached client events" "$(events "$C")" \
+"connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+echo go >&8
+exec 8>&-
+check "divergent client finished" wait "$DIV"
+read -r _ C L <<EOT
+$(grep client "$T/div")
+EOT
+expect_eq "divergent client events (every call stops)" "$(events "$C")" \
 "connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
 close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
 
@@ -66,10 +104,26 @@ done
 expect_eq "thread connects" "$(events "$C" | grep connect | sort)" "$(echo "$want" | sort)"
 expect_eq "thread closes" "$(events "$C" | grep -c close)" 8
 
+# One socket, three descriptors (a forked child's copy, a dup): CLOSE
+# comes once, when the last of them goes.
+EVLOG=$T/ev.log $INA "$PY" "$HELPERS/monitor_net.py" share-client "$B_ADDR" "$P" >"$T/share" || fail "share client"
+expect_eq "no CLOSE while a descriptor is left" "$(grep closes-before-last "$T/share")" "closes-before-last 0"
+read -r _ C L K <<EOT
+$(grep '^client' "$T/share")
+EOT
+expect_eq "shared socket events" "$(events "$C")" \
+"connect pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P
+close pid=$C proto=tcp local=$A_ADDR:$L peer=$B_ADDR:$P"
+expect_eq "child closing its copy: no event" "$(nevents "$K")" 0
+
 # Refused by the hook: the program sees EACCES (13), the event says so.
 out=$($INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$DENY")
 set -- $out
 expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
 expect_eq "refused event" "$(events "$3")" \
 "connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
-kill "$SRV" 2>/dev/null
+check "server served every connection" wait "$SRV"
+mon_stop
+check "events: attach noted" grep -q "monitor: tracing pid=$SLOW exe=$PY (running)" "$T/events"
+check "events: exec attach noted" grep -q "monitor: tracing pid=$C exe=$PY (exec)" "$T/events"
+check "events: denial says why" grep -q "monitor: denied connect pid=$3 exe=$PY local=$A_ADDR:[0-9]* peer=$B_ADDR:$DENY: port $DENY denied by test" "$T/events"
