@@ -241,8 +241,8 @@ load_one(void *arg, const char *name, const char *text, size_t len, int err)
 	policy_print(p, &sb);
 	canon = strbuf_detach(&sb, &clen);
 	notify_programs(a, p);
+	/* the engine takes p, also when it refuses it */
 	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
-		policy_free(p);
 		snprintf(ap->result, sizeof(ap->result),
 		    "error: 0:0: engine refused the saved policy: %s", strerror(-rc));
 		log_err("%s: engine: %s", path, strerror(-rc));
@@ -435,12 +435,13 @@ install(struct apps *a, const char *name, const char *text, size_t len,
 		goto fail;
 	}
 	notify_programs(a, p);
-	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
+	rc = engine_set_policy(a->engine, name, p);
+	p = NULL;	/* the engine's now, also when it refuses it */
+	if (rc < 0) {
 		store_abort(txn);
 		set_result(a, name, "error: 0:0: not installed: %s", strerror(-rc));
 		goto fail;
 	}
-	p = NULL;
 	if ((rc = store_commit(txn)) < 0)
 		log_err("policy of %s is in force but was not saved: %s", name,
 		    strerror(-rc));
@@ -592,10 +593,8 @@ apps_rename_app(struct apps *a, const char *from, const char *to,
 		rc = store_save(a->store, to, text, len);
 	if (rc == 0 && p != NULL) {
 		notify_programs(a, p);
-		if ((rc = engine_set_policy(a->engine, to, p)) < 0) {
-			policy_free(p);
-			store_remove(a->store, to);
-		}
+		if ((rc = engine_set_policy(a->engine, to, p)) < 0)
+			store_remove(a->store, to);	/* p is the engine's */
 	}
 	if (rc == 0) {
 		if (live)

@@ -214,7 +214,7 @@ serve(struct tree *t, const struct options *o, const struct conf *c, int ready_f
 	log_info("mounted on %s%s", t->mountpoint, o->readonly ? " (read-only)" : "");
 	events_emit("daemon mounted %s", t->mountpoint);
 	detach_stdio(ready_fd, o->debug);
-	/* libfuse returns the signal that ended the loop (> 0), or < 0 on error */
+	/* 0, or the number of the signal that ended it; < 0 on failure */
 	rc = fuse_loop_mt(f, &lc) < 0 ? 1 : 0;
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	log_info("unmounting %s", t->mountpoint);
@@ -257,6 +257,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 		store_close(st);
 		return 1;
 	}
+	store_set_pid(st);
 	rc = 1;
 	if ((errno = -engine_new(c, &e)) != 0) {
 		log_err("engine: %s", strerror(errno));

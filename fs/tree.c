@@ -26,6 +26,7 @@
 #include <fuse_lowlevel.h>
 
 struct handle {
+	struct handle	*prev, *next;	/* every open, freed at unmount */
 	enum node_kind	 kind;
 	char		 app[APP_NAME_MAX + 1];
 	struct strbuf	 sb;		/* rendered text, or policy being written */
@@ -236,6 +237,13 @@ tree_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 	}
 }
 
+/* Opens the kernel has not released yet: at unmount, releases still in
+ * flight are never delivered, so destroy frees what is left. */
+static struct {
+	pthread_mutex_t	 lock;
+	struct handle	*head;
+} opens = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static struct handle *
 handle_new(const struct node *n, struct fuse_file_info *fi)
 {
@@ -243,6 +251,11 @@ handle_new(const struct node *n, struct fuse_file_info *fi)
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
+	pthread_mutex_lock(&opens.lock);
+	if ((h->next = opens.head) != NULL)
+		h->next->prev = h;
+	opens.head = h;
+	pthread_mutex_unlock(&opens.lock);
 	h->kind = n->kind;
 	memcpy(h->app, n->app, sizeof(h->app));
 	h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
@@ -255,6 +268,14 @@ handle_new(const struct node *n, struct fuse_file_info *fi)
 static void
 handle_free(struct tree *t, struct handle *h)
 {
+	pthread_mutex_lock(&opens.lock);
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		opens.head = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&opens.lock);
 	if (h->tmp != NULL)
 		apps_tmp_put(t->apps, h->tmp);
 	strbuf_free(&h->sb);
@@ -766,8 +787,29 @@ tree_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fuse_get_context()->private_data;
 }
 
+static void
+tree_destroy(void *private_data)
+{
+	struct tree *t = private_data;
+	struct fuse_pollhandle *ph;
+
+	while (opens.head != NULL) {
+		if (opens.head->kind == N_POLICY && opens.head->dirty)
+			log_warn("apps/%s/policy: a write was never closed; "
+			    "not applied", opens.head->app);
+		handle_free(t, opens.head);
+	}
+	pthread_mutex_lock(&pollers.lock);
+	while (pollers.n > 0) {
+		ph = pollers.ph[--pollers.n];
+		fuse_pollhandle_destroy(ph);
+	}
+	pthread_mutex_unlock(&pollers.lock);
+}
+
 const struct fuse_operations tree_ops = {
 	.init		= tree_init,
+	.destroy	= tree_destroy,
 	.getattr	= tree_getattr,
 	.readdir	= tree_readdir,
 	.open		= tree_open,

@@ -3,6 +3,7 @@
 #
 #   fs_setup            # FS_DIR, MNT, STATE, CONF; needs root and FUSE
 #   fs_start [ARGS...]  # runs $IPSECFS -f ARGS -c $CONF $MNT; waits for the mount
+#                       # (in a network namespace of its own when FS_NETNS=1)
 #   fs_stop             # SIGTERM; waits until the daemon exited and unmounted
 #   fails_with MSG CMD  # CMD must fail and say MSG (an strerror text)
 
@@ -38,7 +39,12 @@ fs_kill() {
 }
 
 fs_start() {
-	"$IPSECFS" -f "$@" -c "$CONF" "$MNT" >>"$FS_DIR/log" 2>&1 &
+	if [ "${FS_NETNS:-0}" = 1 ]; then
+		unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' \
+		    "$IPSECFS" -f "$@" -c "$CONF" "$MNT" >>"$FS_DIR/log" 2>&1 &
+	else
+		"$IPSECFS" -f "$@" -c "$CONF" "$MNT" >>"$FS_DIR/log" 2>&1 &
+	fi
 	FS_PID=$!
 	at_exit "fs_kill $FS_PID"
 	if ! wait_for 10 fs_mounted; then
@@ -50,7 +56,12 @@ fs_start() {
 fs_stop() {
 	kill -TERM "$FS_PID"
 	wait_for 10 sh -c "! kill -0 $FS_PID" || fail "ipsecfs did not exit on SIGTERM"
-	wait "$FS_PID" 2>/dev/null
+	wait "$FS_PID"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 30 "$FS_DIR/log" >&2
+		fail "ipsecfs exited $rc on SIGTERM"
+	fi
 	fs_unmounted || fail "$MNT still mounted after SIGTERM"
 }
 

@@ -128,7 +128,10 @@ fsh_stop(struct fsh *h, bool hard)
 	for (i = 0; i < 200; i++) {
 		if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
 			h->pid = 0;
-			return hard || !mounted(h);
+			if (!hard && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+				fprintf(stderr, "ipsecfs exited with status %#x\n", st);
+			return hard || (WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+			    !mounted(h));
 		}
 		sleep_ms(50);
 	}

@@ -21,8 +21,8 @@ struct fsh {
 void fsh_setup(struct fsh *h);
 /* Starts the daemon and waits (bounded) for the mount; exits 1 on failure. */
 void fsh_start(struct fsh *h);
-/* SIGTERM (or SIGKILL with hard), waits for the daemon; with SIGTERM the
- * mount must be gone. Returns false when it did not exit in time. */
+/* SIGTERM (or SIGKILL with hard), waits for the daemon; with SIGTERM it
+ * must exit 0 and the mount must be gone. Returns false when it did not exit in time. */
 bool fsh_stop(struct fsh *h, bool hard);
 /* Stops whatever runs, unmounts, removes the directory. */
 void fsh_cleanup(struct fsh *h);
