@@ -73,7 +73,10 @@ watch_stop(struct watch *w)
 	free(w);
 }
 
-/* Marks path once. */
+/* Marks the file system holding path, once. A file-system mark, not a
+ * mount mark: a program started through another mount of the same file
+ * system (another mount namespace: ip netns exec, containers, services
+ * with private mounts) must not escape the monitor. */
 static void
 mark(struct watch *w, const char *path)
 {
@@ -84,7 +87,7 @@ mark(struct watch *w, const char *path)
 		if (strcmp(w->marked[i], path) == 0)
 			break;
 	if (i == w->nmarked && w->nmarked < WATCH_MARKS &&
-	    monitor_mark(w->monitor, path, false) == 0 &&
+	    monitor_mark(w->monitor, path, true) == 0 &&
 	    (w->marked[w->nmarked] = strdup(path)) != NULL)
 		w->nmarked++;
 	pthread_mutex_unlock(&w->lock);
