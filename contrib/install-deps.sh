@@ -7,7 +7,7 @@ BUILD="autoconf automake libtool pkg-config make gcc
  libiniparser-dev libtomcrypt-dev libtommath-dev libcmocka-dev"
 TEST="clang libclang-rt-14-dev iproute2 procps psmisc kmod socat python3
  python3-pyftpdlib curl tcpdump iperf3 strongswan-charon strongswan-swanctl
- libcharon-extra-plugins libstrongswan-extra-plugins
+ libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
  iputils-ping nftables"
 
 want=$BUILD

@@ -55,6 +55,7 @@ ike_new(ike_event_fn fn, void *arg)
 	ike->fn = fn;
 	ike->arg = arg;
 	ike->cookie_threshold = 30;
+	ike->half_open_limit = 1024;
 	ike->rt_first_ms = 1000;
 	ike->rt_tries = 5;
 	ike_random(ike->cookie_secret, sizeof(ike->cookie_secret));
@@ -104,6 +105,9 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 {
 	struct ike_peer *p;
 
+	if (peer->local_id_len > IKE_ID_MAX || peer->remote_id_len > IKE_ID_MAX ||
+	    peer->psk_len > IKE_PSK_MAX || peer->psk_len == 0)
+		return -1;
 	if (ike->npeers == IKE_MAX_PEERS || (p = malloc(sizeof(*p))) == NULL)
 		return -1;
 	*p = *peer;
@@ -112,6 +116,7 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 }
 
 void ike_set_cookie_threshold(struct ike *ike, unsigned n) { ike->cookie_threshold = n; }
+void ike_set_half_open_limit(struct ike *ike, unsigned n) { ike->half_open_limit = n; }
 
 void
 ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries)
@@ -452,6 +457,20 @@ handle_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	}
 }
 
+static void
+unsupported_critical(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
+    uint8_t type)
+{
+	struct ike_wbuf *out = malloc(sizeof(*out));
+
+	if (out == NULL)
+		return;
+	ike_wbuf_init(out);
+	ike_add_notify(out, 0, NULL, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ike_send_sk(ike, sa, m->hdr.exchange, true, m->hdr.msgid, out, REQ_NONE);
+	free(out);
+}
+
 static int
 input_sa(struct ike *ike, uint8_t *buf, struct ike_msg *m,
     const struct ike_endpoint *src, const struct ike_endpoint *dst)
@@ -479,6 +498,13 @@ input_sa(struct ike *ike, uint8_t *buf, struct ike_msg *m,
 	rc = ike_sk_open(sa->c_in, buf, m, &bad);
 	if (rc < 0) {
 		ike->stats.dropped_integrity++;
+		return 0;
+	}
+	if (rc == IKE_ERR_CRITICAL && !response) {
+		/* authenticated, but with a critical payload we do not know:
+		 * answer UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 §2.5) */
+		sa->peer_msgid++;
+		unsupported_critical(ike, sa, m, bad);
 		return 0;
 	}
 	if (rc != IKE_OK) {
@@ -552,6 +578,39 @@ ike_input(struct ike *ike, uint64_t now_ms, const struct ike_endpoint *src,
 	return 0;
 }
 
+/* When an SA set up at created, by us or not, is due for a rekey. */
+static uint64_t
+rekey_due(uint64_t created, unsigned lifetime_s, bool ours)
+{
+	uint64_t ms = (uint64_t)lifetime_s * 1000;
+
+	return created + (ours ? ms : ms + ms / 10);
+}
+
+static int queue_req(struct ike *ike, struct ike_sa *sa, enum ike_req_kind kind,
+    uint32_t spi, const struct ike_ts *tsl, const struct ike_ts *tsr);
+
+static void
+lifetimes(struct ike *ike, struct ike_sa *sa)
+{
+	const struct ike_peer *p = sa->peer;
+	size_t i;
+
+	if (p->ike_lifetime && !sa->rekeying &&
+	    ike->now >= rekey_due(sa->created, p->ike_lifetime, sa->initiator) &&
+	    queue_req(ike, sa, REQ_REKEY_IKE, 0, NULL, NULL) == 0)
+		sa->rekeying = true;
+	for (i = 0; p->child_lifetime && i < sa->nchild && sa->st == S_ESTABLISHED;
+	    i++) {
+		struct ike_child *c = &sa->child[i];
+
+		if (!c->rekeying && ike->now >= rekey_due(c->created,
+		    p->child_lifetime, c->we_initiated) &&
+		    queue_req(ike, sa, REQ_REKEY_CHILD, c->spi_in, NULL, NULL) == 0)
+			c->rekeying = true;
+	}
+}
+
 static void
 retransmit(struct ike *ike, struct ike_sa *sa)
 {
@@ -589,6 +648,8 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 		if (sa->req.kind != REQ_NONE && sa->req.dg != NULL &&
 		    now_ms >= sa->req.due)
 			retransmit(ike, sa);
+		if (sa->st == S_ESTABLISHED)
+			lifetimes(ike, sa);
 	}
 	for (pp = &ike->sas; (sa = *pp) != NULL; ) {
 		if (sa->st == S_DEAD) {
@@ -598,6 +659,23 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 			pp = &sa->next;
 		}
 	}
+}
+
+static uint64_t
+lifetime_timeout(const struct ike_sa *sa, uint64_t t)
+{
+	const struct ike_peer *p = sa->peer;
+	uint64_t d;
+	size_t i;
+
+	if (p->ike_lifetime && !sa->rekeying &&
+	    (d = rekey_due(sa->created, p->ike_lifetime, sa->initiator)) < t)
+		t = d;
+	for (i = 0; p->child_lifetime && i < sa->nchild; i++)
+		if (!sa->child[i].rekeying && (d = rekey_due(sa->child[i].created,
+		    p->child_lifetime, sa->child[i].we_initiated)) < t)
+			t = d;
+	return t;
 }
 
 uint64_t
@@ -614,6 +692,8 @@ ike_next_timeout(const struct ike *ike)
 		if (sa->st == S_R_INIT &&
 		    sa->created + IKE_HALF_OPEN_TIMEOUT_MS < t)
 			t = sa->created + IKE_HALF_OPEN_TIMEOUT_MS;
+		if (sa->st == S_ESTABLISHED)
+			t = lifetime_timeout(sa, t);
 	}
 	return t;
 }

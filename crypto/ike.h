@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "crypto/ike_msg.h"
+#include "engine/conf.h"
 #include "engine/ipaddr.h"
 #include "engine/proposal.h"
 
@@ -53,6 +54,10 @@ struct ike_peer {
 	/* As responder: what the initiator's selectors are narrowed to.
 	 * type 0: the peer's / our own address, any protocol and port. */
 	struct ike_ts		ts_local, ts_remote;
+	/* Rekey after this many seconds (0: only when asked). The side that
+	 * set an SA up rekeys it at its lifetime, the other side at 110 %,
+	 * so that the two do not collide. */
+	unsigned		child_lifetime, ike_lifetime;
 };
 
 /* A CHILD SA as negotiated: what the datapath needs to install it. */
@@ -109,6 +114,7 @@ struct ike_stats {
 	uint64_t	dropped_nosa;		/* no such IKE SA */
 	uint64_t	dropped_msgid;		/* unexpected message ID */
 	uint64_t	cookies_sent;
+	uint64_t	dropped_busy;		/* half-open limit reached */
 	uint64_t	half_open;
 };
 
@@ -118,8 +124,15 @@ void ike_free(struct ike *ike);
 /* Adds a peer (copied). As responder the most specific entry covering the
  * sender's address is used. 0 or -1 (no room). */
 int ike_add_peer(struct ike *ike, const struct ike_peer *peer);
+/* Fills p from an ipsecfs.conf [peer.*] entry (IDs: an address literal,
+ * user@domain as RFC822, anything else as FQDN). 0, or -1 when an ID or
+ * the PSK is missing or too long. */
+int ike_peer_from_conf(struct ike_peer *p, const struct peer_conf *pc);
 /* Half-open IKE SAs above which IKE_SA_INIT needs a cookie (default 30). */
 void ike_set_cookie_threshold(struct ike *ike, unsigned n);
+/* Half-open IKE SAs beyond which new IKE_SA_INIT requests are dropped,
+ * cookies or not (default 1024): memory stays bounded under a flood. */
+void ike_set_half_open_limit(struct ike *ike, unsigned n);
 /* First retransmission timeout (default 1000 ms) and tries (default 5). */
 void ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries);
 

@@ -64,6 +64,10 @@ add_our_id_auth(struct ike_sa *sa, struct ike_wbuf *in, uint8_t ptype)
 	uint8_t idb[4 + IKE_ID_MAX], auth[PRF_MAX_LEN];
 	size_t n = id_body(sa, true, idb, sizeof(idb));
 
+	if (n == 0) {
+		in->failed = true;
+		return;
+	}
 	ike_add_id(in, ptype, idb[0], idb + 4, n - 4);
 	if (psk_auth(sa, sa->initiator, idb, n, auth) != 0) {
 		in->failed = true;
@@ -86,7 +90,8 @@ peer_auth_ok(struct ike_sa *sa, const struct ike_msg *m, uint8_t ptype)
 	if (pi == NULL || pa == NULL || ike_parse_id(pi, &id) != IKE_OK ||
 	    ike_parse_auth(pa, &au) != IKE_OK)
 		return false;
-	n = id_body(sa, false, want, sizeof(want));
+	if ((n = id_body(sa, false, want, sizeof(want))) == 0)
+		return false;
 	if (id.type != want[0] || id.len != n - 4 ||
 	    memcmp(id.data, want + 4, n - 4) != 0)
 		return false;
@@ -196,6 +201,19 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 	    false, NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen, 0);
 }
 
+/* INITIAL_CONTACT: the peer has no other SA with us (it restarted), so
+ * ours with it are stale (RFC 7296 §2.4). */
+static void
+drop_stale(struct ike *ike, struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	for (o = ike->sas; o != NULL; o = o->next)
+		if (o != sa && o->peer == sa->peer && o->st == S_ESTABLISHED &&
+		    ipaddr_equal(&o->remote.addr, &sa->remote.addr))
+			ike_sa_kill(ike, o, true);
+}
+
 void
 ike_auth_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 {
@@ -217,6 +235,8 @@ ike_auth_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	if (ike->stats.half_open > 0)
 		ike->stats.half_open--;
 	sa->st = S_ESTABLISHED;
+	if (ike_msg_find_notify(m, N_INITIAL_CONTACT) != NULL)
+		drop_stale(ike, sa);
 	add_our_id_auth(sa, out, PL_IDr);
 	ike_event(ike, sa, IKE_EV_IKE_UP);
 	respond_child(ike, sa, m, out);
@@ -234,9 +254,24 @@ ike_auth_response(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	uint16_t err = error_notify(m);
 
 	sa->req.kind = REQ_NONE;
-	if (err == N_AUTHENTICATION_FAILED || !peer_auth_ok(sa, m, PL_IDr)) {
+	if (err == N_AUTHENTICATION_FAILED) {
+		ike_fail(ike, sa, err, "peer refused our AUTH");
+		ike_sa_kill(ike, sa, false);
+		return;
+	}
+	if (!peer_auth_ok(sa, m, PL_IDr)) {
+		/* tell the responder, once, in an INFORMATIONAL (§2.21.2) */
+		struct ike_wbuf *in = malloc(sizeof(*in));
+
+		if (in != NULL) {
+			ike_wbuf_init(in);
+			ike_add_notify(in, 0, NULL, 0, N_AUTHENTICATION_FAILED,
+			    NULL, 0);
+			ike_send_sk(ike, sa, INFORMATIONAL, false, 0, in, REQ_NONE);
+			free(in);
+		}
 		ike_fail(ike, sa, N_AUTHENTICATION_FAILED,
-		    err ? "peer refused our AUTH" : "responder's AUTH does not verify");
+		    "responder's AUTH does not verify");
 		ike_sa_kill(ike, sa, false);
 		return;
 	}

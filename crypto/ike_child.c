@@ -265,6 +265,36 @@ ike_child_remove(struct ike *ike, struct ike_sa *sa, uint32_t spi_in)
 		ike->fn(ike->arg, &ev);
 }
 
+/* Nonces compared as byte strings, a prefix being the lower. */
+static bool
+nonce_lt(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c < 0 || (c == 0 && alen < blen);
+}
+
+/* Our rekey of old just completed. If the peer rekeyed old at the same
+ * time (RFC 7296 §2.8.1), the new CHILD SA whose exchange had the lowest
+ * nonce is redundant and is deleted by the side that made it: returns the
+ * spi_in to delete, ours or old. */
+static uint32_t
+rekey_loser(struct ike_sa *sa, uint32_t old, uint32_t ours)
+{
+	struct ike_child *mine = ike_child_find(sa, ours), *theirs = NULL;
+	size_t i;
+
+	for (i = 0; i < sa->nchild; i++)
+		if (sa->child[i].rekey_of == old && !sa->child[i].we_initiated)
+			theirs = &sa->child[i];
+	if (mine == NULL || theirs == NULL)
+		return old;		/* no collision */
+	if (nonce_lt(mine->min_nonce, mine->min_nonce_len, theirs->min_nonce,
+	    theirs->min_nonce_len))
+		return ours;		/* ours is redundant */
+	return old;			/* theirs is: they delete it, we delete old */
+}
+
 int
 ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
     uint32_t spi_in, uint32_t spi_out, const struct ike_ts *tsl,
@@ -323,6 +353,17 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 		c->ts_local = *tsl;
 		c->ts_remote = *tsr;
 		c->transport = transport;
+		c->we_initiated = we_initiated;
+		c->rekeying = false;
+		c->created = ike->now;
+		c->rekey_of = replaces;
+		if (nonce_lt(nr, nrlen, ni, nilen)) {
+			ni = nr;
+			nilen = nrlen;
+		}
+		c->min_nonce_len = nilen < sizeof(c->min_nonce) ?
+		    nilen : sizeof(c->min_nonce);
+		memcpy(c->min_nonce, ni, c->min_nonce_len);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = IKE_EV_CHILD_UP;
@@ -499,12 +540,45 @@ rekeyed_sa(struct ike *ike, struct ike_sa *old, bool we_initiated,
 		sa->st = S_DEAD;
 		return NULL;
 	}
+	sa->rekey_of_ispi = old->ispi;
+	sa->rekey_of_rspi = old->rspi;
+	if (nonce_lt(nr, nrlen, ni, nilen)) {
+		ni = nr;
+		nilen = nrlen;
+	}
+	sa->min_nonce_len = nilen < sizeof(sa->min_nonce) ? nilen :
+	    sizeof(sa->min_nonce);
+	memcpy(sa->min_nonce, ni, sa->min_nonce_len);
 	memcpy(sa->child, old->child, sizeof(sa->child));
 	sa->nchild = old->nchild;
 	old->nchild = 0;
 	sa->st = S_ESTABLISHED;
 	ike_event(ike, sa, IKE_EV_IKE_UP);
 	return sa;
+}
+
+/* Our rekey of old made ours. If the peer rekeyed old at the same time
+ * (RFC 7296 §2.8.2), the new IKE SA whose exchange had the lowest nonce is
+ * redundant and deleted by its maker; the CHILD SAs go to the survivor.
+ * Returns the IKE SA we must delete: ours, or old. */
+static struct ike_sa *
+ike_rekey_loser(struct ike *ike, struct ike_sa *old, struct ike_sa *ours)
+{
+	struct ike_sa *t;
+
+	for (t = ike->sas; t != NULL; t = t->next)
+		if (t != ours && t->st == S_ESTABLISHED && !t->initiator &&
+		    t->rekey_of_ispi == old->ispi && t->rekey_of_rspi == old->rspi)
+			break;
+	if (t == NULL)
+		return old;		/* no collision */
+	if (nonce_lt(ours->min_nonce, ours->min_nonce_len, t->min_nonce,
+	    t->min_nonce_len))
+		return ours;		/* ours is redundant, theirs has the children */
+	memcpy(ours->child, t->child, sizeof(ours->child));
+	ours->nchild = t->nchild;	/* theirs is: they will delete it */
+	t->nchild = 0;
+	return old;
 }
 
 void
@@ -547,7 +621,8 @@ ike_create_child_response(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 		zeromem(gir, sizeof(gir));
 		if (nsa == NULL)
 			goto bad;
-		ike_info_start(ike, sa, REQ_DELETE_IKE, 0);
+		ike_info_start(ike, ike_rekey_loser(ike, sa, nsa),
+		    REQ_DELETE_IKE, 0);
 		return;
 	}
 	if (ike_select(&offer, &sa->peer->esp, PROTO_ESP, pd->dh != NULL,
@@ -563,7 +638,8 @@ ike_create_child_response(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	    pd->rekey_spi_in);
 	zeromem(gir, sizeof(gir));
 	if (kind == REQ_REKEY_CHILD)
-		ike_info_start(ike, sa, REQ_DELETE_CHILD, pd->rekey_spi_in);
+		ike_info_start(ike, sa, REQ_DELETE_CHILD,
+		    rekey_loser(sa, pd->rekey_spi_in, pd->spi_in));
 	return;
 bad:
 	zeromem(gir, sizeof(gir));

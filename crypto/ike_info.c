@@ -51,6 +51,11 @@ ike_info_request(struct ike *ike, struct ike_sa *sa, struct ike_msg *m)
 	if (out == NULL)
 		return;
 	ike_wbuf_init(out);
+	if (ike_msg_find_notify(m, N_AUTHENTICATION_FAILED) != NULL) {
+		/* the initiator did not accept our AUTH: this SA is void */
+		ike_fail(ike, sa, N_AUTHENTICATION_FAILED, "peer refused our AUTH");
+		kill = true;
+	}
 	for (i = 0; i < m->npl; i++) {
 		if (m->pl[i].type != PL_DELETE ||
 		    ike_parse_delete(&m->pl[i], &d) != IKE_OK)

@@ -372,7 +372,8 @@ ike_init_request(struct ike *ike, struct ike_msg *m,
 	const uint8_t *ni;
 	size_t nilen, publen;
 	uint8_t pub[DH_MAX_PUB], cv[33], g[2];
-	uint16_t group;
+	struct ike_ke_pl ke;
+	uint16_t group, kl;
 	int rc;
 
 	if ((sa = find_half_open(ike, m, src)) != NULL) {
@@ -407,6 +408,22 @@ ike_init_request(struct ike *ike, struct ike_msg *m,
 		init_notify(ike, m, src, dst, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
+	if (ike_prop_get(&chosen, TT_DH, &group, &kl) != 0 ||
+	    ike_parse_ke(ike_msg_find(m, PL_KE), &ke) != IKE_OK) {
+		init_notify(ike, m, src, dst, N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (ke.group != group) {
+		/* the group we chose, asked for without keeping state */
+		g[0] = group >> 8;
+		g[1] = group & 0xff;
+		init_notify(ike, m, src, dst, N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	if (ike->stats.half_open >= ike->half_open_limit) {
+		ike->stats.dropped_busy++;
+		return;
+	}
 	if ((sa = ike_sa_new(ike, peer, false, dst, src)) == NULL)
 		return;
 	sa->ispi = m->hdr.ispi;
@@ -420,13 +437,6 @@ ike_init_request(struct ike *ike, struct ike_msg *m,
 	memcpy(sa->ni, ni, nilen);
 	sa->nilen = nilen;
 	rc = kex(sa, m, sa->ni, &sa->nilen, &group);
-	if (rc == -2) {
-		g[0] = sa->dhg >> 8;
-		g[1] = sa->dhg & 0xff;
-		init_notify(ike, m, src, dst, N_INVALID_KE_PAYLOAD, g, 2);
-		ike_sa_kill(ike, sa, false);
-		return;
-	}
 	if (rc != 0 || ike_dh_public(sa->dh, pub, &publen) != 0) {
 		init_notify(ike, m, src, dst, N_INVALID_SYNTAX, NULL, 0);
 		ike_sa_kill(ike, sa, false);

@@ -34,6 +34,12 @@ struct ike_child {
 	uint32_t	spi_in, spi_out;
 	struct ike_ts	ts_local, ts_remote;
 	bool		transport;
+	bool		we_initiated;
+	bool		rekeying;	/* a rekey is queued or in flight */
+	uint64_t	created;
+	uint32_t	rekey_of;	/* spi_in of the CHILD SA it replaces */
+	uint8_t		min_nonce[256];	/* lower nonce of its exchange (§2.8.1) */
+	size_t		min_nonce_len;
 };
 
 /* A CHILD SA (or a new IKE SA, for an IKE rekey) being negotiated. */
@@ -64,6 +70,12 @@ struct ike_sa {
 	bool			 natt;		/* using port 4500 */
 	bool			 nat_here, nat_there;
 	uint64_t		 created;
+	bool			 rekeying;	/* IKE SA rekey queued or in flight */
+	/* made by rekeying the IKE SA with these SPIs (0: not a rekey), and
+	 * the lower nonce of that exchange, for collisions (§2.8.2) */
+	uint64_t		 rekey_of_ispi, rekey_of_rspi;
+	uint8_t			 min_nonce[256];
+	size_t			 min_nonce_len;
 
 	/* IKE SA transforms */
 	uint16_t		 encr, keybits, integ, prf, dhg;
@@ -113,6 +125,7 @@ struct ike {
 	struct ike_dgram	*outq[IKE_OUTQ];
 	size_t			 outq_head, outq_len;
 	unsigned		 cookie_threshold;
+	unsigned		 half_open_limit;
 	unsigned		 rt_first_ms, rt_tries;
 	uint8_t			 cookie_secret[32], cookie_old[32];
 	uint8_t			 cookie_ver;

@@ -12,7 +12,9 @@
  * As initiator it sets up N IKE SAs with their first CHILD SA one after
  * the other (deleting each IKE SA once its CHILD SA is up when N > 1) and
  * prints the rate; as responder it answers until N CHILD SAs are up (0:
- * until the time limit), lingers -L ms, and exits. Exit status 0 when
+ * until the time limit), lingers -L ms, and exits. With -X the initiator
+ * then rekeys the CHILD SA, rekeys the IKE SA and checks liveness. -d DIR writes every
+ * datagram received to DIR/rx-N (seeds for the fuzz corpus). Exit status 0 when
  * every set-up succeeded, 1 otherwise, 2 on usage errors. */
 #include "config.h"
 
@@ -33,12 +35,30 @@
 struct run {
 	struct ike	*ike;
 	bool		 initiator;
-	unsigned	 want, ike_up, child_up, failed;
+	unsigned	 want, ike_up, child_up, failed, child_down, ike_down;
 	uint64_t	 last_ispi;
+	uint32_t	 last_spi_in;
 	bool		 quiet;
 };
 
 static volatile sig_atomic_t stop;
+static const char *dump_dir;
+static unsigned dump_n;
+
+static void
+dump(const struct ike_dgram *d)
+{
+	char path[4096];
+	FILE *f;
+
+	if (dump_dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/rx-%u", dump_dir, dump_n++);
+	if ((f = fopen(path, "wb")) == NULL)
+		return;
+	fwrite(d->data, 1, d->len, f);
+	fclose(f);
+}
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
@@ -97,6 +117,7 @@ on_event(void *arg, const struct ike_event *ev)
 		break;
 	case IKE_EV_CHILD_UP:
 		r->child_up++;
+		r->last_spi_in = k->spi_in;
 		ts_str(&k->ts_local, t1, sizeof(t1));
 		ts_str(&k->ts_remote, t2, sizeof(t2));
 		if (!r->quiet)
@@ -113,11 +134,13 @@ on_event(void *arg, const struct ike_event *ev)
 		printf("FAILED notify=%u reason=%s\n", ev->notify, ev->reason);
 		break;
 	case IKE_EV_CHILD_DOWN:
+		r->child_down++;
 		if (!r->quiet)
 			printf("CHILD_DOWN spi_in=%08x spi_out=%08x\n", ev->spi_in,
 			    ev->spi_out);
 		break;
 	case IKE_EV_IKE_DOWN:
+		r->ike_down++;
 		if (!r->quiet)
 			printf("IKE_DOWN ispi=%016llx\n",
 			    (unsigned long long)ev->ispi);
@@ -157,7 +180,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: ike-peer -i|-r -l LOCAL -p PEER -k PSK [-a IKE] "
 	    "[-e ESP] [-s PROTO/PORT] [-S PROTO/PORT] [-t] [-E] [-n N] [-w SEC] "
-	    "[-L MS] [-q]\n");
+	    "[-L MS] [-q] [-d DIR]\n");
 	exit(2);
 }
 
@@ -169,17 +192,54 @@ pump(struct run *r, struct ike_net *net, int timeout)
 	uint64_t now = now_ms(), next = ike_next_timeout(r->ike);
 	int i;
 
+	while (ike_output(r->ike, &d))	/* what requests just queued */
+		ike_net_send(net, &d);
 	if (next != UINT64_MAX && (int64_t)(next - now) < timeout)
 		timeout = next <= now ? 0 : (int)(next - now);
 	if (poll(pfd, 2, timeout) > 0)
 		for (i = 0; i < 2; i++)
 			while ((pfd[i].revents & POLLIN) &&
-			    ike_net_recv(net, pfd[i].fd, &d) >= 0)
+			    ike_net_recv(net, pfd[i].fd, &d) >= 0 &&
+			    (dump(&d), 1))
 				ike_input(r->ike, now_ms(), &d.src, &d.dst, d.data,
 				    d.len);
 	ike_tick(r->ike, now_ms());
 	while (ike_output(r->ike, &d))
 		ike_net_send(net, &d);
+}
+
+/* Rekeys the last CHILD SA, then the IKE SA, then checks liveness on the
+ * new IKE SA; each step waits for its outcome. */
+static int
+run_rekeys(struct run *r, struct ike_net *net, uint64_t deadline)
+{
+	unsigned up = r->child_up, down = r->child_down, iup = r->ike_up,
+	    idown = r->ike_down, fails = r->failed;
+
+	if (ike_rekey_child(r->ike, now_ms(), r->last_spi_in) != 0)
+		return -1;
+	while ((r->child_up == up || r->child_down == down) &&
+	    r->failed == fails && !stop && now_ms() < deadline)
+		pump(r, net, 100);
+	if (r->child_up == up || r->child_down == down)
+		return -1;
+	if (ike_rekey_ike(r->ike, now_ms(), r->last_ispi) != 0)
+		return -1;
+	while ((r->ike_up == iup || r->ike_down == idown) &&
+	    r->failed == fails && !stop && now_ms() < deadline)
+		pump(r, net, 100);
+	if (r->ike_up == iup || r->ike_down == idown)
+		return -1;
+	if (ike_liveness(r->ike, now_ms(), r->last_ispi) != 0)
+		return -1;
+	pump(r, net, 0);
+	while (ike_next_timeout(r->ike) != UINT64_MAX && r->failed == fails &&
+	    !stop && now_ms() < deadline)
+		pump(r, net, 100);
+	if (r->failed != fails || ike_next_timeout(r->ike) != UINT64_MAX)
+		return -1;
+	printf("LIVENESS ok ispi=%016llx\n", (unsigned long long)r->last_ispi);
+	return 0;
 }
 
 int
@@ -195,11 +255,12 @@ main(int argc, char **argv)
 	char err[128];
 	unsigned wait_s = 20, linger = 500, n = 1, done_n = 0;
 	uint64_t deadline, t0, t1;
+	bool rekey = false;
 	int c, rc = 0;
 
 	memset(&peer, 0, sizeof(peer));
 	peer.transport = true;
-	while ((c = getopt(argc, argv, "irl:p:k:a:e:s:S:tEn:w:L:q")) != -1) {
+	while ((c = getopt(argc, argv, "irl:p:k:a:e:s:S:tEn:w:L:qd:X")) != -1) {
 		switch (c) {
 		case 'i': r.initiator = true; break;
 		case 'r': r.initiator = false; break;
@@ -216,6 +277,8 @@ main(int argc, char **argv)
 		case 'w': wait_s = (unsigned)atoi(optarg); break;
 		case 'L': linger = (unsigned)atoi(optarg); break;
 		case 'q': r.quiet = true; break;
+		case 'd': dump_dir = optarg; break;
+		case 'X': rekey = true; break;
 		default: usage();
 		}
 	}
@@ -280,6 +343,8 @@ main(int argc, char **argv)
 					pump(&r, &net, 100);
 			}
 		}
+		if (rekey && rc == 0 && run_rekeys(&r, &net, deadline) != 0)
+			rc = 1;
 		t1 = now_ms();
 		if (n > 1 && done_n == n)
 			printf("RATE setups=%u ms=%llu per_s=%.1f\n", n,

@@ -7,10 +7,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "crypto/ike.h"
+#include "crypto/ike_int.h"
 #include "tests/unit/ike_pair.h"
 
 static struct ike_ts
@@ -206,6 +208,11 @@ test_invalid_ke(void **state)
 	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_MODP_2048);
 	check_child_pair(&pr.a, &pr.b);
 	assert_int_equal(pr.delivered, 6);
+	/* the INVALID_KE_PAYLOAD answer kept no state at the responder */
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
 	pair_free(&pr);
 }
 
@@ -502,6 +509,365 @@ test_bad_input(void **state)
 	pair_free(&pr);
 }
 
+/* [peer.*] entries become ike_peer: IDs typed, PSK and proposals kept */
+static void
+test_peer_from_conf(void **state)
+{
+	struct peer_conf pc;
+	struct ike_peer p;
+	char err[64];
+
+	memset(&pc, 0, sizeof(pc));
+	prefix_parse("10.77.0.0/24", &pc.remote);
+	pc.local_id = "10.77.0.1";
+	pc.remote_id = "gw.example.org";
+	pc.psk = (unsigned char *)"long secret";
+	pc.psk_len = 11;
+	assert_int_equal(proposal_parse("aes128-sha1-modp2048", PROPOSAL_IKE,
+	    &pc.ike.proposals, err, sizeof(err)), 0);
+	pc.ike.mode = MODE_TRANSPORT;
+	pc.ike.encap = ENCAP_YES;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.local_id_type, ID_IPV4_ADDR);
+	assert_int_equal(p.local_id_len, 4);
+	assert_int_equal(p.remote_id_type, ID_FQDN);
+	assert_memory_equal(p.remote_id, "gw.example.org", 14);
+	assert_int_equal(p.psk_len, 11);
+	assert_int_equal(p.ike.n, 1);
+	assert_true(p.transport);
+	assert_true(p.force_encap);
+	pc.remote_id = "admin@example.org";
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.remote_id_type, ID_RFC822_ADDR);
+	pc.remote_id = NULL;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), 0);
+	assert_int_equal(p.remote_id_type, 0);
+	pc.psk = NULL;
+	assert_int_equal(ike_peer_from_conf(&p, &pc), -1);
+}
+
+/* FQDN identities both ways */
+static void
+test_fqdn_ids(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pr.a.peer.local_id_type = pr.b.peer.remote_id_type = ID_FQDN;
+	memcpy(pr.a.peer.local_id, "a.example", 9);
+	memcpy(pr.b.peer.remote_id, "a.example", 9);
+	pr.a.peer.local_id_len = pr.b.peer.remote_id_len = 9;
+	pair_start(&pr);
+	initiate(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+	/* an ID the responder does not expect is an authentication failure */
+	pair_init(&pr);
+	pr.a.peer.local_id_type = ID_FQDN;
+	memcpy(pr.a.peer.local_id, "mallory", 7);
+	pr.a.peer.local_id_len = 7;
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 0);
+	pair_free(&pr);
+}
+
+/* An authenticated request with an unknown critical payload is answered
+ * with UNSUPPORTED_CRITICAL_PAYLOAD, not dropped (white box: the request
+ * is built with the SA's own keys). */
+static void
+test_unsupported_critical(void **state)
+{
+	struct pair pr;
+	struct ike_wbuf *in = malloc(sizeof(*in));
+	struct ike_sa *sa;
+	uint8_t body[4] = { 1, 2, 3, 4 };
+
+	assert_non_null(in);
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	sa = pr.a.ike->sas;
+	assert_int_equal(sa->st, S_ESTABLISHED);
+	ike_wbuf_init(in);
+	ike_pl_begin(in, 200);
+	in->buf[in->pl_at + 1] = 0x80;		/* critical */
+	ike_put(in, body, sizeof(body));
+	ike_pl_end(in);
+	assert_int_equal(ike_send_sk(pr.a.ike, sa, INFORMATIONAL, false, 0, in,
+	    REQ_LIVENESS), 0);
+	pair_run(&pr);
+	/* answered: nothing left to retransmit, and the SA still works */
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_parse, 0);
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now, sa->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_msgid, 0);
+	free(in);
+	pair_free(&pr);
+}
+
+/* Lifetimes: the side that set an SA up rekeys it, the other does not
+ * collide with it; time is fed, nothing else. */
+static void
+test_lifetimes(void **state)
+{
+	struct pair pr;
+	uint64_t t0, ta, tb;
+	int i;
+
+	pair_init(&pr);
+	pr.a.peer.child_lifetime = pr.b.peer.child_lifetime = 10;
+	pr.a.peer.ike_lifetime = pr.b.peer.ike_lifetime = 25;
+	pair_start(&pr);
+	initiate(&pr);
+	t0 = pr.now;
+	assert_int_equal(ike_next_timeout(pr.a.ike), t0 + 10000);
+	for (i = 0; i < 50; i++) {
+		ta = ike_next_timeout(pr.a.ike);
+		tb = ike_next_timeout(pr.b.ike);
+		if ((ta < tb ? ta : tb) > t0 + 35000)
+			break;
+		pr.now = ta < tb ? ta : tb;
+		ike_tick(pr.a.ike, pr.now);
+		ike_tick(pr.b.ike, pr.now);
+		pair_run(&pr);
+	}
+	/* CHILD SA rekeyed at 10, 20, 30 s; IKE SA at 25 s; all by a */
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 4);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 4);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 3);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+/* IPv6 end to end: ID_IPV6_ADDR identities, IPv6 selectors, NAT-D hashes */
+static void
+test_ipv6(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+	size_t i = 0;
+
+	pair_init(&pr);
+	ipaddr_parse("fd00::1", &pr.a.ep.addr);
+	ipaddr_parse("fd00::2", &pr.b.ep.addr);
+	prefix_parse("fd00::2", &pr.a.peer.remote);
+	prefix_parse("fd00::/64", &pr.b.peer.remote);
+	pair_start(&pr);
+	memset(&l, 0, sizeof(l));
+	l.type = TS_IPV6_ADDR_RANGE;
+	l.ipproto = 6;
+	l.sport = l.eport = 2000;
+	l.start = l.end = pr.a.ep.addr;
+	r = l;
+	r.sport = 0;
+	r.eport = 65535;
+	r.start = r.end = pr.b.ep.addr;
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].ts_remote.type, TS_IPV6_ADDR_RANGE);
+	assert_true(ipaddr_equal(&pr.a.child[i].ts_remote.start, &pr.b.ep.addr));
+	assert_false(pr.a.child[i].encap);
+	pair_free(&pr);
+}
+
+/* The initiator restarts: its INITIAL_CONTACT makes the responder drop
+ * the IKE and CHILD SAs it still had with it. */
+static void
+test_initial_contact(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	ike_free(pr.a.ike);
+	pr.a.ike = ike_new(pair_record, &pr.a);
+	assert_int_equal(ike_add_peer(pr.a.ike, &pr.a.peer), 0);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_DOWN), 1);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 1);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.b.ike), 1);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+/* The responder's AUTH does not verify at the initiator (it expects
+ * another identity): the initiator says so and neither side keeps an SA. */
+static void
+test_responder_auth_refused(void **state)
+{
+	struct pair pr;
+
+	pair_init(&pr);
+	pr.a.peer.remote_id_type = ID_FQDN;
+	memcpy(pr.a.peer.remote_id, "b.example", 9);
+	pr.a.peer.remote_id_len = 9;
+	pair_start(&pr);
+	initiate(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 0);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_AUTHENTICATION_FAILED);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_CHILD_DOWN, NULL) != NULL, 1);
+	ike_tick(pr.a.ike, pr.now);
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(nsas(pr.a.ike), 0);
+	assert_int_equal(nsas(pr.b.ike), 0);
+	pair_free(&pr);
+}
+
+/* Half-open SAs are capped: requests past the limit are dropped, and
+ * half-open SAs expire after 30 s, making room again. */
+static void
+test_half_open_limit(void **state)
+{
+	struct ike *in[3];
+	struct ike_dgram d;
+	struct pair pr;
+	struct ike_ts l, r;
+	int i;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	ike_set_half_open_limit(pr.b.ike, 2);
+	l = ts5(&pr.a.ep.addr, 6, 1);
+	r = ts5(&pr.b.ep.addr, 6, 2);
+	for (i = 0; i < 3; i++) {
+		in[i] = ike_new(NULL, NULL);
+		assert_int_equal(ike_add_peer(in[i], &pr.a.peer), 0);
+		assert_int_equal(ike_initiate(in[i], pr.now, &pr.a.ep, &pr.b.ep,
+		    &l, &r), 0);
+		while (ike_output(in[i], &d))
+			ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+		while (ike_output(pr.b.ike, &d))
+			;	/* answers lost: the SAs stay half open */
+	}
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 2);
+	assert_int_equal(ike_get_stats(pr.b.ike)->dropped_busy, 1);
+	pr.now += 30000;
+	ike_tick(pr.b.ike, pr.now);
+	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
+	for (i = 0; i < 3; i++)
+		ike_free(in[i]);
+	initiate(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	pair_free(&pr);
+}
+
+/* CHILD SAs alive on a side, from its events */
+static size_t
+alive(const struct side *s, uint32_t *spi_in, uint32_t *spi_out)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->nev; i++) {
+		bool down = false;
+
+		if (s->ev[i].type != IKE_EV_CHILD_UP)
+			continue;
+		for (j = i + 1; j < s->nev; j++)
+			if (s->ev[j].type == IKE_EV_CHILD_DOWN &&
+			    s->ev[j].spi_in == s->child[i].spi_in)
+				down = true;
+		if (!down) {
+			*spi_in = s->child[i].spi_in;
+			*spi_out = s->child[i].spi_out;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Both sides rekey the same CHILD SA at once (RFC 7296 §2.8.1): both
+ * rekeys complete, the redundant new SA and the old one are deleted, and
+ * the two sides end with the same single CHILD SA. */
+static void
+test_rekey_collision(void **state)
+{
+	struct pair pr;
+	uint32_t ain = 0, aout = 0, bin = 0, bout = 0;
+	size_t i = 0, j = 0;
+	int round;
+
+	for (round = 0; round < 8; round++) {	/* nonces decide: both ways */
+		pair_init(&pr);
+		pair_start(&pr);
+		initiate(&pr);
+		last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+		last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+		assert_int_equal(ike_rekey_child(pr.a.ike, pr.now,
+		    pr.a.child[i].spi_in), 0);
+		assert_int_equal(ike_rekey_child(pr.b.ike, pr.now,
+		    pr.b.child[j].spi_in), 0);
+		pair_run(&pr);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 3);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 3);
+		assert_int_equal(alive(&pr.a, &ain, &aout), 1);
+		assert_int_equal(alive(&pr.b, &bin, &bout), 1);
+		assert_int_equal(ain, bout);
+		assert_int_equal(aout, bin);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+		pair_free(&pr);
+	}
+}
+
+/* Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): one new IKE SA
+ * survives on both sides, holding the CHILD SA, and it works. */
+static void
+test_ike_rekey_collision(void **state)
+{
+	struct pair pr;
+	uint64_t ai = 0, bi = 0;
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		pair_init(&pr);
+		pair_start(&pr);
+		initiate(&pr);
+		assert_int_equal(ike_rekey_ike(pr.a.ike, pr.now,
+		    last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi), 0);
+		assert_int_equal(ike_rekey_ike(pr.b.ike, pr.now,
+		    last_ev(&pr.b, IKE_EV_IKE_UP, NULL)->ispi), 0);
+		pair_run(&pr);
+		ike_tick(pr.a.ike, pr.now);
+		ike_tick(pr.b.ike, pr.now);
+		assert_int_equal(nsas(pr.a.ike), 1);
+		assert_int_equal(nsas(pr.b.ike), 1);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_DOWN), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_DOWN), 0);
+		assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+		assert_int_equal(count_ev(&pr.b, IKE_EV_FAILED), 0);
+		/* the survivor is the same SA on both sides, with the child */
+		void first(void *arg, uint64_t i, uint64_t r, bool init,
+		    const struct ike_endpoint *l, const struct ike_endpoint *rm,
+		    size_t nc) { *(uint64_t *)arg = i; assert_int_equal(nc, 1); }
+		ike_foreach_sa(pr.a.ike, first, &ai);
+		ike_foreach_sa(pr.b.ike, first, &bi);
+		assert_int_equal(ai, bi);
+		assert_int_equal(ike_liveness(pr.a.ike, pr.now, ai), 0);
+		pair_run(&pr);
+		assert_int_equal(ike_next_timeout(pr.a.ike), UINT64_MAX);
+		pair_free(&pr);
+	}
+}
+
 int
 main(void)
 {
@@ -521,6 +887,16 @@ main(void)
 		cmocka_unit_test(test_create_rekey_delete),
 		cmocka_unit_test(test_responder_rekeys),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_peer_from_conf),
+		cmocka_unit_test(test_fqdn_ids),
+		cmocka_unit_test(test_unsupported_critical),
+		cmocka_unit_test(test_lifetimes),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_initial_contact),
+		cmocka_unit_test(test_responder_auth_refused),
+		cmocka_unit_test(test_half_open_limit),
+		cmocka_unit_test(test_rekey_collision),
+		cmocka_unit_test(test_ike_rekey_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
