@@ -7,3 +7,13 @@ libipsec_a_SOURCES = engine/ipsec.c engine/ipsec.h engine/ipsec_int.h \
 # ipsec.mk is included after ike.mk and esp.mk: name them again after us
 DAEMON_LIBS += libipsec.a libike.a libesp.a
 EXTRA_DIST += docs/ipsec.md
+
+# What the daemon will do around ipsec_start/ipsec_stop, for the test.
+check_PROGRAMS += ipsec-node
+ipsec_node_SOURCES = tests/integration/ipsec-node.c
+ipsec_node_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
+	libconfig.a libcore.a $(EXT_LIBS)
+EXTRA_DIST += tests/integration/ipsec_tunnel.sh
+if NETNS_TESTS
+TESTS += tests/integration/ipsec_tunnel.sh
+endif
