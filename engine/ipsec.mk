@@ -13,7 +13,7 @@ check_PROGRAMS += ipsec-node
 ipsec_node_SOURCES = tests/integration/ipsec-node.c
 ipsec_node_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
 	libconfig.a libcore.a $(EXT_LIBS)
-EXTRA_DIST += tests/integration/ipsec_tunnel.sh
+EXTRA_DIST += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh
 if NETNS_TESTS
-TESTS += tests/integration/ipsec_tunnel.sh
+TESTS += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh
 endif
