@@ -7,6 +7,7 @@
 
 #include "crypto/ike_int.h"
 #include "crypto/ike_sk.h"
+#include "engine/events.h"
 #include "engine/log.h"
 
 void
@@ -115,6 +116,13 @@ ike_add_peer(struct ike *ike, const struct ike_peer *peer)
 	return 0;
 }
 
+void
+ike_set_ts_hook(struct ike *ike, ike_ts_fn fn, void *arg)
+{
+	ike->ts_fn = fn;
+	ike->ts_arg = arg;
+}
+
 void ike_set_cookie_threshold(struct ike *ike, unsigned n) { ike->cookie_threshold = n; }
 void ike_set_half_open_limit(struct ike *ike, unsigned n) { ike->half_open_limit = n; }
 
@@ -166,7 +174,14 @@ ike_sa_new(struct ike *ike, const struct ike_peer *peer, bool initiator,
 void
 ike_event(struct ike *ike, const struct ike_sa *sa, enum ike_event_type t)
 {
+	char peer[IPADDR_STRLEN];
 	struct ike_event ev;
+
+	ipaddr_str(&sa->remote.addr, peer, sizeof(peer));
+	events_emit("ike %s peer=%s ispi=%016llx rspi=%016llx encr=%u/%u "
+	    "integ=%u prf=%u dh=%u", t == IKE_EV_IKE_UP ? "up" : "down", peer,
+	    (unsigned long long)sa->ispi, (unsigned long long)sa->rspi,
+	    sa->encr, sa->keybits, sa->integ, sa->prf, sa->dhg);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = t;
@@ -209,7 +224,12 @@ ike_fail(struct ike *ike, struct ike_sa *sa, uint16_t notify, const char *reason
 {
 	struct ike_event ev;
 
+	char peer[IPADDR_STRLEN];
+
 	log_info("ike: %016llx: %s", (unsigned long long)sa->ispi, reason);
+	events_emit("ike failed peer=%s ispi=%016llx notify=%u reason=\"%s\"",
+	    ipaddr_str(&sa->remote.addr, peer, sizeof(peer)),
+	    (unsigned long long)sa->ispi, notify, reason);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = IKE_EV_FAILED;
 	ev.ispi = sa->ispi;
@@ -611,6 +631,26 @@ lifetimes(struct ike *ike, struct ike_sa *sa)
 	}
 }
 
+/* Behind a NAT, a 0xFF byte to the peer's port 4500 every 20 s keeps
+ * the NAT's mapping (RFC 3948 §4). */
+static void
+keepalive(struct ike *ike, struct ike_sa *sa)
+{
+	struct ike_dgram *d;
+
+	if (sa->keepalive_due == 0)
+		sa->keepalive_due = ike->now + IKE_KEEPALIVE_MS;
+	if (ike->now < sa->keepalive_due || (d = malloc(sizeof(*d))) == NULL)
+		return;
+	d->src = sa->local;
+	d->dst = sa->remote;
+	d->data[0] = 0xff;
+	d->len = 1;
+	enqueue(ike, d);
+	free(d);
+	sa->keepalive_due = ike->now + IKE_KEEPALIVE_MS;
+}
+
 static void
 retransmit(struct ike *ike, struct ike_sa *sa)
 {
@@ -650,6 +690,8 @@ ike_tick(struct ike *ike, uint64_t now_ms)
 			retransmit(ike, sa);
 		if (sa->st == S_ESTABLISHED)
 			lifetimes(ike, sa);
+		if (sa->st == S_ESTABLISHED && sa->natt && sa->nat_here)
+			keepalive(ike, sa);
 	}
 	for (pp = &ike->sas; (sa = *pp) != NULL; ) {
 		if (sa->st == S_DEAD) {
@@ -694,6 +736,13 @@ ike_next_timeout(const struct ike *ike)
 			t = sa->created + IKE_HALF_OPEN_TIMEOUT_MS;
 		if (sa->st == S_ESTABLISHED)
 			t = lifetime_timeout(sa, t);
+		if (sa->st == S_ESTABLISHED && sa->natt && sa->nat_here) {
+			uint64_t k = sa->keepalive_due ? sa->keepalive_due :
+			    ike->now;
+
+			if (k < t)
+				t = k;
+		}
 	}
 	return t;
 }
@@ -790,11 +839,9 @@ ike_initiate(struct ike *ike, uint64_t now_ms,
 	ike->now = now_ms;
 	if ((peer = ike_find_peer(ike, &remote->addr)) == NULL)
 		return -1;
-	if ((sa = find_up(ike, &remote->addr, 0, 0)) != NULL) {
-		if (sa->st == S_ESTABLISHED)
-			return queue_req(ike, sa, REQ_CHILD, 0, ts_local, ts_remote);
-		return -1;	/* being set up: the caller retries later */
-	}
+	if ((sa = find_up(ike, &remote->addr, 0, 0)) != NULL)
+		/* runs once the IKE SA is up (at once if it is) */
+		return queue_req(ike, sa, REQ_CHILD, 0, ts_local, ts_remote);
 	if ((sa = ike_sa_new(ike, peer, true, local, remote)) == NULL)
 		return -1;
 	sa->ispi = ike_new_spi64();

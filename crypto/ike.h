@@ -118,7 +118,17 @@ struct ike_stats {
 	uint64_t	half_open;
 };
 
+/* As responder: picks a new CHILD SA's selectors from the initiator's
+ * (tsi: the peer's side, tsr: ours, most specific first, RFC 7296 §2.9).
+ * Fills local/remote with what to accept (each within one of the offered
+ * ones, narrowed as needed) and returns true, or returns false for
+ * TS_UNACCEPTABLE. Without a hook, each peer's ts_local/ts_remote apply. */
+typedef bool (*ike_ts_fn)(void *arg, const struct ike_endpoint *peer,
+    const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr, size_t nr,
+    struct ike_ts *local, struct ike_ts *remote);
+
 struct ike *ike_new(ike_event_fn fn, void *arg);
+void ike_set_ts_hook(struct ike *ike, ike_ts_fn fn, void *arg);
 void ike_free(struct ike *ike);
 
 /* Adds a peer (copied). As responder the most specific entry covering the
@@ -137,9 +147,10 @@ void ike_set_half_open_limit(struct ike *ike, unsigned n);
 void ike_set_retransmit(struct ike *ike, unsigned first_ms, unsigned tries);
 
 /* Negotiates a CHILD SA for the selectors (ours, the peer's) with the peer
- * at remote, from local: under an established IKE SA with that peer if one
- * exists (CREATE_CHILD_SA), otherwise by setting one up. The peer
- * configuration is the one covering remote->addr. 0 or -1. */
+ * at remote, from local: under the IKE SA with that peer if one exists or
+ * is being set up (CREATE_CHILD_SA, queued until it is up), otherwise by
+ * setting one up. The peer configuration is the one covering remote->addr.
+ * 0, or -1 (no peer entry, queue full). */
 int ike_initiate(struct ike *ike, uint64_t now_ms,
     const struct ike_endpoint *local, const struct ike_endpoint *remote,
     const struct ike_ts *ts_local, const struct ike_ts *ts_remote);

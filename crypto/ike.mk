@@ -62,3 +62,13 @@ else
 fuzz_ike_sa_SOURCES += tests/fuzz/standalone.c
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz_ike_sa
+
+FUZZ_TARGETS += fuzz_ike_sk
+fuzz_ike_sk_SOURCES = tests/fuzz/fuzz_ike_sk.c
+fuzz_ike_sk_LDADD = libike.a libesp.a libconfig.a libcore.a $(EXT_LIBS)
+if ENABLE_FUZZING
+fuzz_ike_sk_LDFLAGS = $(FUZZ_LDFLAGS)
+else
+fuzz_ike_sk_SOURCES += tests/fuzz/standalone.c
+endif
+EXTRA_DIST += tests/fuzz/corpus/fuzz_ike_sk

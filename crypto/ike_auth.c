@@ -154,12 +154,10 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 	const struct ike_payload *pi = ike_msg_find(m, PL_TSi);
 	const struct ike_payload *pr = ike_msg_find(m, PL_TSr);
 	struct ike_sa_pl offer;
-	struct ike_ts_pl tsi, tsr;
-	struct ike_ts limit_l, limit_r, nl, nr;
+	struct ike_ts nl, nr;
 	struct ike_prop chosen;
-	bool transport, ok = false;
+	bool transport;
 	uint32_t spi_in, spi_out;
-	size_t i, j;
 
 	if (ps == NULL || pi == NULL || pr == NULL)
 		return;		/* no CHILD SA asked for */
@@ -169,18 +167,7 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 		ike_add_notify(out, 0, NULL, 0, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	limit_l = sa->peer->ts_local;
-	limit_r = sa->peer->ts_remote;
-	if (limit_l.type == 0)
-		ike_ts_default(&limit_l, &sa->local.addr);
-	if (limit_r.type == 0)
-		ike_ts_default(&limit_r, &sa->remote.addr);
-	if (ike_parse_ts(pi, &tsi) == IKE_OK && ike_parse_ts(pr, &tsr) == IKE_OK)
-		for (i = 0; i < tsi.n && !ok; i++)
-			for (j = 0; j < tsr.n && !ok; j++)
-				ok = ike_ts_narrow(&tsi.ts[i], &limit_r, &nr) &&
-				    ike_ts_narrow(&tsr.ts[j], &limit_l, &nl);
-	if (!ok) {
+	if (!ike_ts_choose(ike, sa, pi, pr, &nl, &nr)) {
 		ike_add_notify(out, 0, NULL, 0, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}

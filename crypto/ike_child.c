@@ -7,6 +7,7 @@
 #include <tomcrypt.h>
 
 #include "crypto/ike_int.h"
+#include "engine/events.h"
 
 static const uint8_t ttypes[] = { TT_ENCR, TT_PRF, TT_INTEG, TT_DH, TT_ESN };
 
@@ -221,6 +222,48 @@ ike_ts_within(const struct ike_ts *in, const struct ike_ts *outer)
 	    ipaddr_cmp(&in->start, &in->end) <= 0;
 }
 
+static bool
+within_any(const struct ike_ts *t, const struct ike_ts_pl *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (ike_ts_within(t, &l->ts[i]))
+			return true;
+	return false;
+}
+
+bool
+ike_ts_choose(struct ike *ike, struct ike_sa *sa,
+    const struct ike_payload *pi, const struct ike_payload *pr,
+    struct ike_ts *local, struct ike_ts *remote)
+{
+	struct ike_ts_pl tsi, tsr;
+	struct ike_ts ll, lr;
+	size_t i, j;
+
+	if (pi == NULL || pr == NULL || ike_parse_ts(pi, &tsi) != IKE_OK ||
+	    ike_parse_ts(pr, &tsr) != IKE_OK || tsi.n == 0 || tsr.n == 0)
+		return false;
+	if (ike->ts_fn != NULL)
+		/* the hook's answer must stay inside the offer */
+		return ike->ts_fn(ike->ts_arg, &sa->remote, tsi.ts, tsi.n,
+		    tsr.ts, tsr.n, local, remote) &&
+		    within_any(remote, &tsi) && within_any(local, &tsr);
+	ll = sa->peer->ts_local;
+	lr = sa->peer->ts_remote;
+	if (ll.type == 0)
+		ike_ts_default(&ll, &sa->local.addr);
+	if (lr.type == 0)
+		ike_ts_default(&lr, &sa->remote.addr);
+	for (i = 0; i < tsi.n; i++)
+		for (j = 0; j < tsr.n; j++)
+			if (ike_ts_narrow(&tsi.ts[i], &lr, remote) &&
+			    ike_ts_narrow(&tsr.ts[j], &ll, local))
+				return true;
+	return false;
+}
+
 /* --- CHILD SAs --- */
 
 struct ike_child *
@@ -261,6 +304,8 @@ ike_child_remove(struct ike *ike, struct ike_sa *sa, uint32_t spi_in)
 	ev.spi_in = c->spi_in;
 	ev.spi_out = c->spi_out;
 	*c = sa->child[--sa->nchild];
+	events_emit("child down ispi=%016llx spi_in=%08x spi_out=%08x",
+	    (unsigned long long)sa->ispi, ev.spi_in, ev.spi_out);
 	if (ike->fn != NULL)
 		ike->fn(ike->arg, &ev);
 }
@@ -366,6 +411,11 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 		memcpy(c->min_nonce, ni, c->min_nonce_len);
 	}
 	memset(&ev, 0, sizeof(ev));
+	events_emit("child up ispi=%016llx spi_in=%08x spi_out=%08x encr=%u/%u "
+	    "integ=%u mode=%s encap=%s%s", (unsigned long long)sa->ispi,
+	    spi_in, spi_out, k->encr, k->keybits, k->integ,
+	    transport ? "transport" : "tunnel", k->encap ? "yes" : "no",
+	    replaces ? " rekey" : "");
 	ev.type = IKE_EV_CHILD_UP;
 	ev.ispi = sa->ispi;
 	ev.rspi = sa->rspi;
@@ -702,8 +752,7 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 	const struct ike_payload *pr = ike_msg_find(m, PL_TSr);
 	const struct ike_payload *pk = ike_msg_find(m, PL_KE);
 	const struct ike_payload *prk = ike_msg_find_notify(m, N_REKEY_SA);
-	struct ike_ts_pl tsi, tsr;
-	struct ike_ts ll, lr, nl, nrs;
+	struct ike_ts nl, nrs;
 	struct ike_prop chosen;
 	struct ike_notify_pl rn;
 	struct ike_ke_pl ke;
@@ -744,16 +793,7 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 		}
 		ike_dh_free(dh);
 	}
-	ll = sa->peer->ts_local;
-	lr = sa->peer->ts_remote;
-	if (ll.type == 0)
-		ike_ts_default(&ll, &sa->local.addr);
-	if (lr.type == 0)
-		ike_ts_default(&lr, &sa->remote.addr);
-	if (pi == NULL || pr == NULL || ike_parse_ts(pi, &tsi) != IKE_OK ||
-	    ike_parse_ts(pr, &tsr) != IKE_OK || tsi.n < 1 || tsr.n < 1 ||
-	    !ike_ts_narrow(&tsi.ts[0], &lr, &nrs) ||
-	    !ike_ts_narrow(&tsr.ts[0], &ll, &nl)) {
+	if (!ike_ts_choose(ike, sa, pi, pr, &nl, &nrs)) {
 		ike_add_notify(out, 0, NULL, 0, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}

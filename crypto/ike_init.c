@@ -99,7 +99,8 @@ add_natd(struct ike_sa *sa, struct ike_wbuf *w)
 	ike_add_notify(w, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h, 20);
 }
 
-/* Compares the peer's NAT_DETECTION_* with what we see. */
+/* Compares the peer's NAT_DETECTION_* with what we see. The hashes cover
+ * the SPIs as that message's header has them (SPIr is 0 in a request). */
 static void
 check_natd(struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -108,8 +109,8 @@ check_natd(struct ike_sa *sa, const struct ike_msg *m)
 	bool have_src = false, src_ok = false, dst_ok = true;
 	size_t i;
 
-	ike_natd_hash(sa->ispi, sa->rspi, &sa->remote, src);
-	ike_natd_hash(sa->ispi, sa->rspi, &sa->local, dst);
+	ike_natd_hash(m->hdr.ispi, m->hdr.rspi, &sa->remote, src);
+	ike_natd_hash(m->hdr.ispi, m->hdr.rspi, &sa->local, dst);
 	for (i = 0; i < m->npl; i++) {
 		if (m->pl[i].type != PL_NOTIFY ||
 		    ike_parse_notify(&m->pl[i], &n) != IKE_OK || n.len != 20)

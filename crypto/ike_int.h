@@ -15,6 +15,7 @@
 #define IKE_OUTQ		64
 #define IKE_COOKIE_ROTATE_MS	120000
 #define IKE_HALF_OPEN_TIMEOUT_MS 30000
+#define IKE_KEEPALIVE_MS	20000	/* NAT keepalives (RFC 3948 §4) */
 
 enum ike_state {
 	S_I_INIT,	/* initiator: IKE_SA_INIT sent */
@@ -69,6 +70,7 @@ struct ike_sa {
 	struct ike_endpoint	 local, remote;
 	bool			 natt;		/* using port 4500 */
 	bool			 nat_here, nat_there;
+	uint64_t		 keepalive_due;
 	uint64_t		 created;
 	bool			 rekeying;	/* IKE SA rekey queued or in flight */
 	/* made by rekeying the IKE SA with these SPIs (0: not a rekey), and
@@ -119,6 +121,8 @@ struct ike_sa {
 struct ike {
 	ike_event_fn		 fn;
 	void			*arg;
+	ike_ts_fn		 ts_fn;
+	void			*ts_arg;
 	struct ike_peer		*peers[IKE_MAX_PEERS];
 	size_t			 npeers;
 	struct ike_sa		*sas;
@@ -188,6 +192,9 @@ void ike_esp_props(const struct ike_sa *sa, uint32_t spi, bool with_dh,
 bool ike_ts_narrow(const struct ike_ts *offer, const struct ike_ts *limit,
     struct ike_ts *out);
 bool ike_ts_within(const struct ike_ts *in, const struct ike_ts *outer);
+bool ike_ts_choose(struct ike *ike, struct ike_sa *sa,
+    const struct ike_payload *pi, const struct ike_payload *pr,
+    struct ike_ts *local, struct ike_ts *remote);
 void ike_ts_default(struct ike_ts *ts, const struct ipaddr *a);
 /* Derives keys and reports a CHILD SA up; records it in sa. */
 int ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,

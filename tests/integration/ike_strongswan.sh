@@ -2,9 +2,9 @@
 # Interoperability: ipsecfs's IKEv2 (tests/integration/ike-peer) against
 # strongSwan's charon in two network namespaces, both directions, for
 # aes128gcm16-prfsha256-ecp256 and aes128-sha1-modp2048 (and GCM over IPv6),
-# checking the
-# CHILD SA (SPIs, algorithms) and IKE SPIs against `swanctl --list-sas`;
-# then a wrong pre-shared key both ways: AUTHENTICATION_FAILED, no SA.
+# checking the CHILD SA (SPIs, algorithms) and IKE SPIs against
+# `swanctl --list-sas`; CHILD and IKE SA rekeying both ways; then a wrong
+# pre-shared key both ways: AUTHENTICATION_FAILED, no SA.
 #
 # charon uses kernel-libipsec (this kernel has no ESP states), which can
 # only install tunnel-mode CHILD SAs and always UDP-encapsulates: so the

@@ -26,6 +26,8 @@ struct pair {
 	size_t		delivered;
 	int		drop_next;	/* datagrams to lose */
 	bool		saw_4500;
+	bool		nat_a;		/* a sits behind a NAT (192.0.2.99, ports + 10000) */
+	size_t		keepalives;	/* 1-byte 0xFF datagrams from a */
 };
 
 static void
@@ -101,9 +103,15 @@ pair_run(struct pair *pr)
 			moved++;
 			if (d.dst.port == IKE_NATT_PORT)
 				pr->saw_4500 = true;
+			if (d.len == 1 && d.data[0] == 0xff)
+				pr->keepalives++;
 			if (pr->drop_next > 0) {
 				pr->drop_next--;
 				continue;
+			}
+			if (pr->nat_a) {
+				ipaddr_parse("192.0.2.99", &d.src.addr);
+				d.src.port += 10000;
 			}
 			pr->delivered++;
 			ike_input(pr->b.ike, pr->now, &d.src, &d.dst, d.data, d.len);
@@ -113,6 +121,10 @@ pair_run(struct pair *pr)
 			if (pr->drop_next > 0) {
 				pr->drop_next--;
 				continue;
+			}
+			if (pr->nat_a) {
+				d.dst.addr = pr->a.ep.addr;
+				d.dst.port -= 10000;
 			}
 			pr->delivered++;
 			ike_input(pr->a.ike, pr->now, &d.src, &d.dst, d.data, d.len);

@@ -13,6 +13,7 @@
 
 #include "crypto/ike.h"
 #include "crypto/ike_int.h"
+#include "engine/events.h"
 #include "tests/unit/ike_pair.h"
 
 static struct ike_ts
@@ -83,10 +84,19 @@ test_gcm_ecp256(void **state)
 {
 	struct pair pr;
 	size_t i = 0;
+	uint64_t seq = events_next();
+	char buf[8192];
 
 	pair_init(&pr);
 	pair_start(&pr);
 	initiate(&pr);
+	/* the events file hears of it: both IKE SAs and both CHILD SAs */
+	memset(buf, 0, sizeof(buf));
+	events_read(&seq, buf, sizeof(buf) - 1);
+	assert_non_null(strstr(buf, "ike up peer=10.0.0.2 "));
+	assert_non_null(strstr(buf, "ike up peer=10.0.0.1 "));
+	assert_non_null(strstr(buf, "child up "));
+	assert_non_null(strstr(strstr(buf, "child up ") + 1, "child up "));
 	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
 	assert_int_equal(count_ev(&pr.b, IKE_EV_IKE_UP), 1);
 	assert_int_equal(last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->dh, DH_ECP_256);
@@ -100,6 +110,8 @@ test_gcm_ecp256(void **state)
 	assert_int_equal(pr.a.child[i].ts_remote.ipproto, 6);
 	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
 	assert_int_equal(pr.delivered, 4);
+	assert_false(pr.saw_4500);	/* no NAT seen by either side */
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
 	assert_int_equal(nsas(pr.a.ike), 1);
 	assert_int_equal(nsas(pr.b.ike), 1);
 	assert_int_equal(ike_get_stats(pr.b.ike)->half_open, 0);
@@ -868,6 +880,155 @@ test_ike_rekey_collision(void **state)
 	}
 }
 
+/* A real NAT in front of a: both sides detect it, move to 4500, the
+ * CHILD SAs are UDP-encapsulated, and a sends NAT keepalives. */
+static void
+test_behind_nat(void **state)
+{
+	struct pair pr;
+	size_t i = 0;
+
+	pair_init(&pr);
+	pr.nat_a = true;
+	prefix_parse("192.0.2.99", &pr.b.peer.remote);
+	pr.b.peer.remote_id_type = ID_IPV4_ADDR;	/* a's own address */
+	memcpy(pr.b.peer.remote_id, pr.a.ep.addr.a, 4);
+	pr.b.peer.remote_id_len = 4;
+	/* a's selectors carry its private address: b must allow it */
+	ike_ts_default(&pr.b.peer.ts_remote, &pr.a.ep.addr);
+	pair_start(&pr);
+	initiate(&pr);
+	assert_true(pr.saw_4500);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.b.child[i].encap);
+	assert_int_equal(pr.b.child[i].remote.port, IKE_NATT_PORT + 10000);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_true(pr.a.child[i].encap);
+	/* keepalives from the side behind the NAT only, every 20 s */
+	assert_int_equal(ike_next_timeout(pr.b.ike), UINT64_MAX);
+	ike_tick(pr.a.ike, pr.now);
+	pr.now = ike_next_timeout(pr.a.ike);
+	ike_tick(pr.a.ike, pr.now);
+	pair_run(&pr);
+	assert_int_equal(pr.keepalives, 1);
+	assert_int_equal(ike_next_timeout(pr.a.ike), pr.now + 20000);
+	/* and the SA still works through the NAT */
+	assert_int_equal(ike_liveness(pr.a.ike, pr.now,
+	    last_ev(&pr.a, IKE_EV_IKE_UP, NULL)->ispi), 0);
+	pair_run(&pr);
+	assert_int_equal(ike_next_timeout(pr.a.ike), pr.now + 20000);
+	pair_free(&pr);
+}
+
+/* A second CHILD SA asked for while the IKE SA is still being set up
+ * waits for it, then comes up under the same IKE SA. */
+static void
+test_initiate_while_connecting(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	l = ts5(&pr.a.ep.addr, 6, 40000);
+	r = ts5(&pr.b.ep.addr, 6, 21);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	r = ts5(&pr.b.ep.addr, 6, 22);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_IKE_UP), 1);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 2);
+	check_child_pair(&pr.a, &pr.b);
+	assert_int_equal(nsas(pr.a.ike), 1);
+	pair_free(&pr);
+}
+
+/* The responder's selector hook: accepts TCP to our port 21 only,
+ * narrowing the initiator's wider offer; refuses the rest. */
+static bool
+only_ftp(void *arg, const struct ike_endpoint *peer, const struct ike_ts *tsi,
+    size_t ni, const struct ike_ts *tsr, size_t nr, struct ike_ts *local,
+    struct ike_ts *remote)
+{
+	size_t i;
+
+	(*(int *)arg)++;
+	for (i = 0; i < nr; i++)
+		if ((tsr[i].ipproto == 6 || tsr[i].ipproto == 0) &&
+		    tsr[i].sport <= 21 && tsr[i].eport >= 21) {
+			*local = tsr[i];
+			local->ipproto = 6;
+			local->sport = local->eport = 21;
+			*remote = tsi[0];
+			remote->ipproto = 6;
+			return true;
+		}
+	return false;
+}
+
+/* A hook that answers outside the offer is not obeyed */
+static bool
+too_wide(void *arg, const struct ike_endpoint *peer, const struct ike_ts *tsi,
+    size_t ni, const struct ike_ts *tsr, size_t nr, struct ike_ts *local,
+    struct ike_ts *remote)
+{
+	*local = tsr[0];
+	*remote = tsi[0];
+	local->eport = 65535;
+	local->sport = 0;
+	return true;
+}
+
+static void
+test_ts_hook(void **state)
+{
+	struct pair pr;
+	struct ike_ts l, r;
+	size_t i = 0;
+	int calls = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	ike_set_ts_hook(pr.b.ike, only_ftp, &calls);
+	memset(&l, 0, sizeof(l));
+	l.type = TS_IPV4_ADDR_RANGE;
+	l.eport = 65535;
+	l.start = l.end = pr.a.ep.addr;
+	r = l;
+	r.start = r.end = pr.b.ep.addr;
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(calls, 1);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	assert_int_equal(pr.a.child[i].ts_remote.ipproto, 6);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(pr.a.child[i].ts_remote.eport, 21);
+	assert_int_equal(pr.a.child[i].ts_local.ipproto, 6);
+	/* UDP to port 53 is refused, under the same IKE SA */
+	r = ts5(&pr.b.ep.addr, 17, 53);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(calls, 2);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_FAILED, NULL)->notify,
+	    N_TS_UNACCEPTABLE);
+	/* a hook widening the offer is overruled */
+	ike_set_ts_hook(pr.b.ike, too_wide, NULL);
+	r = ts5(&pr.b.ep.addr, 6, 80);
+	assert_int_equal(ike_initiate(pr.a.ike, pr.now, &pr.a.ep, &pr.b.ep,
+	    &l, &r), 0);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 2);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 1);
+	pair_free(&pr);
+}
+
 int
 main(void)
 {
@@ -897,6 +1058,9 @@ main(void)
 		cmocka_unit_test(test_half_open_limit),
 		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test(test_ike_rekey_collision),
+		cmocka_unit_test(test_behind_nat),
+		cmocka_unit_test(test_initiate_while_connecting),
+		cmocka_unit_test(test_ts_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
