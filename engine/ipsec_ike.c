@@ -241,7 +241,7 @@ child_up(struct ipsec *s, const struct ike_child_keys *k)
 	s->children = c;
 	ts_str(&k->ts_local, tl, sizeof(tl));
 	ts_str(&k->ts_remote, tr, sizeof(tr));
-	events_emit("ipsec child up peer=%s spi_in=%08x spi_out=%08x mode=%s "
+	events_emit("ipsec child installed peer=%s spi_in=%08x spi_out=%08x mode=%s "
 	    "encap=%s local=%s remote=%s%s",
 	    addr(&k->remote.addr, r), k->spi_in, k->spi_out,
 	    k->transport ? "transport" : "tunnel", k->encap ? "udp" : "no",
@@ -256,7 +256,7 @@ child_down(struct ipsec *s, uint32_t spi_in, uint32_t spi_out)
 	for (c = s->children; c != NULL; c = c->next)
 		if (c->k.spi_in == spi_in)
 			break;
-	events_emit("ipsec child down spi_in=%08x spi_out=%08x%s", spi_in,
+	events_emit("ipsec child removed spi_in=%08x spi_out=%08x%s", spi_in,
 	    spi_out, c == NULL ? " (unknown)" : "");
 	if (c != NULL)
 		ipsec_child_free(s, c);
@@ -266,26 +266,13 @@ void
 ipsec_ike_event(void *arg, const struct ike_event *ev)
 {
 	struct ipsec *s = arg;
-	char r[IPADDR_STRLEN];
-
+	/* crypto/ike.c writes the IKE lines of the events file itself
+	 * (ike up/down/failed, child up/down); these add what the datapath
+	 * did with each CHILD SA */
 	switch (ev->type) {
 	case IKE_EV_IKE_UP:
-		events_emit("ipsec ike up peer=%s:%u ispi=%016llx rspi=%016llx "
-		    "encr=%u/%u integ=%u prf=%u dh=%u",
-		    addr(&ev->remote.addr, r), ev->remote.port,
-		    (unsigned long long)ev->ispi, (unsigned long long)ev->rspi,
-		    ev->encr, ev->keybits, ev->integ, ev->prf, ev->dh);
-		break;
 	case IKE_EV_IKE_DOWN:
-		events_emit("ipsec ike down peer=%s ispi=%016llx rspi=%016llx",
-		    addr(&ev->remote.addr, r), (unsigned long long)ev->ispi,
-		    (unsigned long long)ev->rspi);
-		break;
 	case IKE_EV_FAILED:
-		events_emit("ipsec ike failed peer=%s ispi=%016llx notify=%u "
-		    "reason=\"%s\"", addr(&ev->remote.addr, r),
-		    (unsigned long long)ev->ispi, ev->notify,
-		    ev->reason != NULL ? ev->reason : "timeout");
 		break;
 	case IKE_EV_CHILD_UP:
 		child_up(s, ev->child);

@@ -137,7 +137,7 @@ for side in a b; do
 	check "$side: sas lists a transport CHILD SA with traffic" \
 	    grep -Eq "^child .*mode=transport encap=udp encr=AES_GCM_16_128 .*packets_in=[1-9]" "$DIR/$side.dump"
 	check "$side: events tell the exchange" \
-	    grep -q "ipsec child up" "$DIR/$side.dump"
+	    grep -q "ipsec child installed" "$DIR/$side.dump"
 	check "$side: no key (no 16-byte hex run) and no psk in sas or events" \
 	    sh -c "! grep -Eqi '[0-9a-f]{32}|$PSK' '$DIR/$side.dump'"
 done
