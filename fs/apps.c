@@ -80,17 +80,28 @@ apps_free(struct apps *a)
 }
 
 void
-apps_set_changed(struct apps *a, void (*fn)(void *), void *arg)
+apps_set_hooks(struct apps *a, void (*changed)(void *),
+    void (*program)(void *, const char *), void *arg)
 {
-	a->changed = fn;
-	a->changed_arg = arg;
+	a->changed = changed;
+	a->program = program;
+	a->hook_arg = arg;
 }
 
 static void
 notify_changed(struct apps *a)
 {
 	if (a->changed != NULL)
-		a->changed(a->changed_arg);
+		a->changed(a->hook_arg);
+}
+
+static void
+notify_programs(struct apps *a, const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; a->program != NULL && i < p->napps; i++)
+		a->program(a->hook_arg, p->apps[i]);
 }
 
 /* Index of name, or where it would go (as ~index). Table locked. */
@@ -229,8 +240,9 @@ load_one(void *arg, const char *name, const char *text, size_t len, int err)
 	}
 	policy_print(p, &sb);
 	canon = strbuf_detach(&sb, &clen);
+	notify_programs(a, p);
+	/* the engine takes p, also when it refuses it */
 	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
-		policy_free(p);
 		snprintf(ap->result, sizeof(ap->result),
 		    "error: 0:0: engine refused the saved policy: %s", strerror(-rc));
 		log_err("%s: engine: %s", path, strerror(-rc));
@@ -422,12 +434,14 @@ install(struct apps *a, const char *name, const char *text, size_t len,
 		set_result(a, name, "error: 0:0: cannot save: %s", strerror(-rc));
 		goto fail;
 	}
-	if ((rc = engine_set_policy(a->engine, name, p)) < 0) {
+	notify_programs(a, p);
+	rc = engine_set_policy(a->engine, name, p);
+	p = NULL;	/* the engine's now, also when it refuses it */
+	if (rc < 0) {
 		store_abort(txn);
 		set_result(a, name, "error: 0:0: not installed: %s", strerror(-rc));
 		goto fail;
 	}
-	p = NULL;
 	if ((rc = store_commit(txn)) < 0)
 		log_err("policy of %s is in force but was not saved: %s", name,
 		    strerror(-rc));
@@ -578,10 +592,9 @@ apps_rename_app(struct apps *a, const char *from, const char *to,
 	if (rc == 0)
 		rc = store_save(a->store, to, text, len);
 	if (rc == 0 && p != NULL) {
-		if ((rc = engine_set_policy(a->engine, to, p)) < 0) {
-			policy_free(p);
-			store_remove(a->store, to);
-		}
+		notify_programs(a, p);
+		if ((rc = engine_set_policy(a->engine, to, p)) < 0)
+			store_remove(a->store, to);	/* p is the engine's */
 	}
 	if (rc == 0) {
 		if (live)

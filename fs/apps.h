@@ -27,8 +27,11 @@ struct tmpfile;
 
 int apps_new(struct engine *e, struct store *st, struct apps **out);
 void apps_free(struct apps *a);
-/* fn runs (without locks held) after every change of the policy set. */
-void apps_set_changed(struct apps *a, void (*fn)(void *), void *arg);
+/* changed runs (without locks held) after every change of the policy
+ * set; program runs for each program a policy names, before the engine
+ * gets it. */
+void apps_set_hooks(struct apps *a, void (*changed)(void *),
+    void (*program)(void *, const char *), void *arg);
 /* Loads every saved policy; returns how many failed to load. */
 int apps_load(struct apps *a);
 

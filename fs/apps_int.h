@@ -41,7 +41,8 @@ struct apps {
 	struct app	**v;		/* sorted by name */
 	size_t		  n, cap;
 	void		(*changed)(void *);
-	void		 *changed_arg;
+	void		(*program)(void *, const char *);
+	void		 *hook_arg;
 };
 
 /* With a->lock held. */

@@ -26,6 +26,7 @@
 #include "fs/mountpoint.h"
 #include "fs/store.h"
 #include "fs/tree.h"
+#include "fs/watch.h"
 
 struct options {
 	bool		 foreground;
@@ -213,7 +214,8 @@ serve(struct tree *t, const struct options *o, const struct conf *c, int ready_f
 	log_info("mounted on %s%s", t->mountpoint, o->readonly ? " (read-only)" : "");
 	events_emit("daemon mounted %s", t->mountpoint);
 	detach_stdio(ready_fd, o->debug);
-	rc = fuse_loop_mt(f, &lc) == 0 ? 0 : 1;
+	/* 0, or the number of the signal that ended it; < 0 on failure */
+	rc = fuse_loop_mt(f, &lc) < 0 ? 1 : 0;
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	log_info("unmounting %s", t->mountpoint);
 unmount:
@@ -234,6 +236,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	struct engine *e = NULL;
 	struct store *st = NULL;
 	struct apps *apps = NULL;
+	struct watch *w = NULL;
 	int ready_fd = -1, rc;
 	long holder;
 
@@ -254,6 +257,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 		store_close(st);
 		return 1;
 	}
+	store_set_pid(st);
 	rc = 1;
 	if ((errno = -engine_new(c, &e)) != 0) {
 		log_err("engine: %s", strerror(errno));
@@ -267,7 +271,14 @@ run(const struct options *o, struct conf *c, const char *mnt)
 		log_err("out of memory");
 		goto stop;
 	}
+	if ((errno = -watch_start(e, &w)) != 0) {
+		log_err("socket monitor: %s", strerror(errno));
+		goto stop;
+	}
+	apps_set_hooks(apps, watch_changed, watch_program, w);
 	apps_load(apps);
+	t.status_extra = watch_status;
+	t.status_arg = w;
 	t.engine = e;
 	t.apps = apps;
 	t.readonly = o->readonly;
@@ -277,6 +288,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	ready_fd = -1;
 	evstream_stop();
 stop:
+	watch_stop(w);
 	engine_stop(e);
 out:
 	engine_free(e);

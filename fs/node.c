@@ -51,10 +51,10 @@ node_parse(const char *path, struct node *n)
 	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 		if (strcmp(comp, top[i].name) == 0)
 			n->kind = top[i].kind;
-	if (n->kind == N_NONE)
-		return -ENOENT;
 	if ((rc = next(&path, comp, sizeof(comp))) <= 0)
 		return rc;
+	if (n->kind == N_NONE)
+		return -ENOENT;
 	if (n->kind != N_APPS)
 		return -ENOTDIR;
 	if (strlen(comp) > APP_NAME_MAX)

@@ -18,7 +18,8 @@ struct node {
 };
 
 /* Splits path; syntax only (whether apps/NAME exists is not checked).
- * -ENOENT for paths that cannot exist, -ENAMETOOLONG for long names. */
+ * N_NONE: an unknown name at the top. -ENOENT for paths that cannot
+ * exist, -ENAMETOOLONG for long names. */
 int node_parse(const char *path, struct node *n);
 /* Whether the node is a file the daemon generates (never writable). */
 int node_generated(enum node_kind k);

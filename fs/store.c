@@ -115,6 +115,17 @@ fail:
 }
 
 void
+store_set_pid(struct store *st)
+{
+	char pid[32];
+	int n;
+
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(st->lockfd, 0) == -1 || pwrite(st->lockfd, pid, (size_t)n, 0) != n)
+		log_warn("cannot write the pid into the lock file: %s", strerror(errno));
+}
+
+void
 store_close(struct store *st)
 {
 	if (st == NULL)

@@ -15,6 +15,8 @@ struct store;
  * (-EBUSY, with the holder's pid in *holder when known). */
 int store_open(const char *statedir, struct store **out, long *holder);
 void store_close(struct store *st);
+/* Writes the caller's pid into the lock file (after a fork). */
+void store_set_pid(struct store *st);
 
 /* A save in two steps, so the caller can make the new text live between
  * them: store_prepare writes and syncs a temporary file; store_commit

@@ -26,12 +26,14 @@
 #include <fuse_lowlevel.h>
 
 struct handle {
+	struct handle	*prev, *next;	/* every open, freed at unmount */
 	enum node_kind	 kind;
 	char		 app[APP_NAME_MAX + 1];
 	struct strbuf	 sb;		/* rendered text, or policy being written */
 	bool		 writable;
 	bool		 append;
 	bool		 dirty;		/* policy written since the last apply */
+	bool		 emptied;	/* opened with O_TRUNC, nothing applied yet */
 	struct tmpfile	*tmp;
 	struct evreader	 ev;
 };
@@ -235,6 +237,13 @@ tree_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 	}
 }
 
+/* Opens the kernel has not released yet: at unmount, releases still in
+ * flight are never delivered, so destroy frees what is left. */
+static struct {
+	pthread_mutex_t	 lock;
+	struct handle	*head;
+} opens = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static struct handle *
 handle_new(const struct node *n, struct fuse_file_info *fi)
 {
@@ -242,6 +251,11 @@ handle_new(const struct node *n, struct fuse_file_info *fi)
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
+	pthread_mutex_lock(&opens.lock);
+	if ((h->next = opens.head) != NULL)
+		h->next->prev = h;
+	opens.head = h;
+	pthread_mutex_unlock(&opens.lock);
 	h->kind = n->kind;
 	memcpy(h->app, n->app, sizeof(h->app));
 	h->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
@@ -254,6 +268,14 @@ handle_new(const struct node *n, struct fuse_file_info *fi)
 static void
 handle_free(struct tree *t, struct handle *h)
 {
+	pthread_mutex_lock(&opens.lock);
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		opens.head = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&opens.lock);
 	if (h->tmp != NULL)
 		apps_tmp_put(t->apps, h->tmp);
 	strbuf_free(&h->sb);
@@ -274,7 +296,7 @@ open_policy(struct tree *t, const struct node *n, struct fuse_file_info *fi)
 	if ((h = handle_new(n, fi)) == NULL)
 		return -ENOMEM;
 	if (fi->flags & O_TRUNC) {
-		h->dirty = true;	/* `: > policy` empties it */
+		h->emptied = true;	/* `: > policy` empties it, at release */
 		if (!apps_exists(t->apps, n->app, NULL))
 			rc = -ENOENT;
 	} else {
@@ -348,8 +370,9 @@ tree_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return tree_open(path, fi);
 	case N_ROOT:
 	case N_APPS:
-	case N_APP:
 		return -EEXIST;
+	case N_APP:	/* only directories live in apps/ */
+		return apps_exists(t->apps, n.app, NULL) ? -EEXIST : -EPERM;
 	default:
 		return n.kind == N_NONE ? -EPERM :
 		    (fi->flags & O_EXCL) ? -EEXIST : t->readonly ? -EROFS : -EACCES;
@@ -457,7 +480,7 @@ tree_flush(const char *path, struct fuse_file_info *fi)
 
 	if (h->kind != N_POLICY || !h->dirty)
 		return 0;
-	h->dirty = false;
+	h->dirty = h->emptied = false;
 	if (strbuf_failed(&h->sb))
 		return -ENOMEM;
 	rc = apps_apply(t->apps, h->app, h->sb.buf ? h->sb.buf : "", h->sb.len);
@@ -472,8 +495,12 @@ tree_release(const char *path, struct fuse_file_info *fi)
 	struct handle *h = handle_of(fi);
 	struct tree *t = tree();
 
-	if (h->kind == N_POLICY && h->dirty)
+	/* what no close(2) applied: written through a descriptor that was
+	 * never closed by itself (mmap), or `: > policy` */
+	if (h->kind == N_POLICY && (h->dirty || h->emptied)) {
+		h->dirty = true;
 		tree_flush(path, fi);
+	}
 	handle_free(t, h);
 	return 0;
 }
@@ -536,8 +563,10 @@ tree_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	}
 	if (h != NULL && h->kind == N_TMP)
 		return apps_tmp_truncate(t->apps, h->tmp, size);
-	if (n.kind == N_POLICY)
+	if (n.kind == N_POLICY) {
+		log_debug("truncate apps/%s/policy to %lld", n.app, (long long)size);
 		return truncate_policy(t, &n, size);
+	}
 	if ((rc = may_write(t)) < 0)
 		return rc;
 	if ((rc = apps_tmp_open(t->apps, n.app, n.tmp, &tf)) < 0)
@@ -753,11 +782,34 @@ tree_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->kernel_cache = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	log_debug("fuse: protocol %u.%u capable=%#x want=%#x", conn->proto_major,
+	    conn->proto_minor, conn->capable, conn->want);
 	return fuse_get_context()->private_data;
+}
+
+static void
+tree_destroy(void *private_data)
+{
+	struct tree *t = private_data;
+	struct fuse_pollhandle *ph;
+
+	while (opens.head != NULL) {
+		if (opens.head->kind == N_POLICY && opens.head->dirty)
+			log_warn("apps/%s/policy: a write was never closed; "
+			    "not applied", opens.head->app);
+		handle_free(t, opens.head);
+	}
+	pthread_mutex_lock(&pollers.lock);
+	while (pollers.n > 0) {
+		ph = pollers.ph[--pollers.n];
+		fuse_pollhandle_destroy(ph);
+	}
+	pthread_mutex_unlock(&pollers.lock);
 }
 
 const struct fuse_operations tree_ops = {
 	.init		= tree_init,
+	.destroy	= tree_destroy,
 	.getattr	= tree_getattr,
 	.readdir	= tree_readdir,
 	.open		= tree_open,

@@ -1,0 +1,129 @@
+/* The monitor wired to the engine; see watch.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/log.h"
+#include "fs/watch.h"
+#include "monitor/monitor.h"
+
+#define WATCH_MARKS	256	/* paths marked at most (each once) */
+
+struct watch {
+	struct engine	*engine;
+	struct monitor	*monitor;
+	pthread_mutex_t	 lock;
+	char		*marked[WATCH_MARKS];
+	size_t		 nmarked;
+};
+
+static bool
+app_for_exe(void *arg, const char *exe, char *app, size_t len)
+{
+	struct watch *w = arg;
+
+	return engine_app_for_exe(w->engine, exe, app, len);
+}
+
+static int
+sock_event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
+{
+	struct watch *w = arg;
+
+	return engine_socket_event(w->engine, ev, why, whylen);
+}
+
+int
+watch_start(struct engine *e, struct watch **out)
+{
+	struct monitor_hooks hooks = { app_for_exe, sock_event, NULL };
+	struct watch *w;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->engine = e;
+	pthread_mutex_init(&w->lock, NULL);
+	hooks.arg = w;
+	if ((rc = monitor_start(&hooks, &w->monitor)) < 0) {
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+void
+watch_stop(struct watch *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	monitor_stop(w->monitor);
+	for (i = 0; i < w->nmarked; i++)
+		free(w->marked[i]);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+/* Marks path once. */
+static void
+mark(struct watch *w, const char *path)
+{
+	size_t i;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->nmarked; i++)
+		if (strcmp(w->marked[i], path) == 0)
+			break;
+	if (i == w->nmarked && w->nmarked < WATCH_MARKS &&
+	    monitor_mark(w->monitor, path, false) == 0 &&
+	    (w->marked[w->nmarked] = strdup(path)) != NULL)
+		w->nmarked++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+watch_program(void *arg, const char *program)
+{
+	struct watch *w = arg;
+	const char *path;
+	char *copy, *dir, *save = NULL;
+
+	if (program[0] == '/') {
+		mark(w, program);
+		return;
+	}
+	if ((path = getenv("PATH")) == NULL || *path == '\0')
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	if ((copy = strdup(path)) == NULL)
+		return;
+	for (dir = strtok_r(copy, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save))
+		if (dir[0] == '/')
+			mark(w, dir);
+	free(copy);
+}
+
+void
+watch_changed(void *arg)
+{
+	struct watch *w = arg;
+
+	monitor_rescan(w->monitor);
+}
+
+void
+watch_status(void *arg, struct strbuf *sb)
+{
+	struct watch *w = arg;
+
+	monitor_render_status(w->monitor, sb);
+}
