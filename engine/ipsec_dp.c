@@ -19,49 +19,8 @@
 #include "engine/events.h"
 #include "engine/ipsec_int.h"
 
-struct flow {
-	int		proto, sport, dport;
-	struct ipaddr	src, dst;
-};
-
-/* The 5-tuple of an IP packet (ports 0 when it has none, or when it is
- * a non-first fragment). -1 when it is not a whole IPv4/IPv6 header. */
-static int
-parse_flow(const uint8_t *ip, size_t len, struct flow *f)
-{
-	size_t hl;
-	const uint8_t *l4;
-
-	memset(f, 0, sizeof(*f));
-	if (len >= 20 && (ip[0] >> 4) == 4) {
-		hl = (size_t)(ip[0] & 0x0f) * 4;
-		if (hl < 20 || hl > len)
-			return -1;
-		f->proto = ip[9];
-		f->src.family = f->dst.family = AF_INET;
-		memcpy(f->src.a, ip + 12, 4);
-		memcpy(f->dst.a, ip + 16, 4);
-		if ((ip[6] & 0x1f) != 0 || ip[7] != 0)
-			return 0;	/* a later fragment: no ports */
-	} else if (len >= 40 && (ip[0] >> 4) == 6) {
-		hl = 40;
-		f->proto = ip[6];
-		f->src.family = f->dst.family = AF_INET6;
-		memcpy(f->src.a, ip + 8, 16);
-		memcpy(f->dst.a, ip + 24, 16);
-	} else
-		return -1;
-	l4 = ip + hl;
-	if ((f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) &&
-	    len >= hl + 4) {
-		f->sport = l4[0] << 8 | l4[1];
-		f->dport = l4[2] << 8 | l4[3];
-	}
-	return 0;
-}
-
 static struct ipsec_child *
-child_for(struct ipsec *s, const struct flow *f)
+child_for(struct ipsec *s, const struct ipsec_flow *f)
 {
 	struct ipsec_child *c;
 
@@ -76,7 +35,7 @@ child_for(struct ipsec *s, const struct flow *f)
 /* A packet no protection applies to leaves as it came, marked so that
  * the TUN rule lets it by. */
 static void
-send_clear(struct ipsec *s, const uint8_t *ip, size_t len, const struct flow *f)
+send_clear(struct ipsec *s, const uint8_t *ip, size_t len, const struct ipsec_flow *f)
 {
 	struct sockaddr_storage ss;
 
@@ -90,16 +49,54 @@ send_clear(struct ipsec *s, const uint8_t *ip, size_t len, const struct flow *f)
 		s->clear_sent++;
 }
 
+/* A later IPv4 fragment has no ports, so no flow: it goes on a tunnel
+ * CHILD SA between the same hosts for the same protocol if there is one;
+ * it is dropped when such an SA (transport: ESP cannot carry it) or a
+ * negotiation for the two hosts exists, since it may belong to a
+ * protected datagram; otherwise it leaves as it came. */
+static struct esp_sa *
+route_fragment(struct ipsec *s, const uint8_t *ip, size_t len,
+    const struct ipsec_flow *f, struct sockaddr_storage *peer)
+{
+	uint64_t now = ipsec_now_ms();
+	struct ipsec_child *c;
+	bool related = false;
+	size_t i;
+
+	for (c = s->children; c != NULL; c = c->next) {
+		if (c->dead || c->out == NULL ||
+		    !ipsec_ts_has_addr(&c->k.ts_local, &f->src) ||
+		    !ipsec_ts_has_addr(&c->k.ts_remote, &f->dst) ||
+		    (c->k.ts_local.ipproto != 0 && c->k.ts_local.ipproto != f->proto))
+			continue;
+		if (!c->k.transport) {
+			ipaddr_to_sockaddr(&c->k.remote.addr, c->k.remote.port, peer);
+			return c->out;
+		}
+		related = true;
+	}
+	for (i = 0; i < IPSEC_PENDING_MAX && !related; i++)
+		related = s->pending[i].at_ms != 0 &&
+		    now - s->pending[i].at_ms < 2 * IPSEC_PENDING_MS &&
+		    ipaddr_equal(&s->pending[i].src, &f->src) &&
+		    ipaddr_equal(&s->pending[i].dst, &f->dst);
+	if (!related)
+		send_clear(s, ip, len, f);
+	return NULL;
+}
+
 static struct esp_sa *
 route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 {
 	struct ipsec *s = arg;
 	struct engine_flow ef;
 	struct ipsec_child *c;
-	struct flow f;
+	struct ipsec_flow f;
 
-	if (parse_flow(ip, len, &f) != 0)
+	if (ipsec_parse_flow(ip, len, &f) != 0)
 		return NULL;
+	if (f.later_fragment)
+		return route_fragment(s, ip, len, &f, peer);
 	if (!engine_flow_lookup(s->e, true, f.proto, &f.src, f.sport, &f.dst,
 	    f.dport, &ef) || ef.action == FLOW_ALLOW) {
 		send_clear(s, ip, len, &f);
@@ -124,9 +121,9 @@ accept_in(const struct esp_sa *sa, const uint8_t *ip, size_t len, void *arg)
 {
 	struct ipsec *s = arg;
 	struct ipsec_child *c;
-	struct flow f;
+	struct ipsec_flow f;
 
-	if (parse_flow(ip, len, &f) != 0)
+	if (ipsec_parse_flow(ip, len, &f) != 0)
 		return false;
 	for (c = s->children; c != NULL; c = c->next)
 		if (c->in == sa)

@@ -81,22 +81,6 @@ ts_host(struct ike_ts *ts, int proto, const struct ipaddr *a, int port)
 	ts->start = ts->end = *a;
 }
 
-bool
-ipsec_ts_covers(const struct ike_ts *ts, int proto, const struct ipaddr *a,
-    int port)
-{
-	if (ts->start.family != a->family)
-		return false;
-	if (ts->ipproto != 0 && ts->ipproto != proto)
-		return false;
-	if (ipaddr_cmp(a, &ts->start) < 0 || ipaddr_cmp(a, &ts->end) > 0)
-		return false;
-	/* ICMP and others carry no ports: only a full range covers them */
-	if (proto != 6 && proto != 17)
-		return ts->sport == 0 && ts->eport == 65535;
-	return port >= ts->sport && port <= ts->eport;
-}
-
 /* A slot for the flow unless it was asked for a moment ago (NULL). */
 static struct ipsec_pending *
 pending_claim(struct ipsec *s, int proto, const struct ipaddr *src, int sport,

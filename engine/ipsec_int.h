@@ -84,6 +84,16 @@ int	 ipsec_initiate(struct ipsec *s, int proto, const struct ipaddr *src,
 	    int sport, const struct ipaddr *dst, int dport, const char *why);
 void	 ipsec_child_free(struct ipsec *s, struct ipsec_child *c);
 void	 ipsec_sweep(struct ipsec *s);
+
+/* ipsec_flow.c */
+struct ipsec_flow {
+	int		proto, sport, dport;	/* ports 0 when none */
+	struct ipaddr	src, dst;
+	bool		later_fragment;		/* IPv4, offset > 0 */
+};
+/* 0, or -1 when ip[0..len) does not start with a whole IPv4/IPv6 header. */
+int	 ipsec_parse_flow(const uint8_t *ip, size_t len, struct ipsec_flow *f);
+bool	 ipsec_ts_has_addr(const struct ike_ts *ts, const struct ipaddr *a);
 bool	 ipsec_ts_covers(const struct ike_ts *ts, int proto,
 	    const struct ipaddr *a, int port);
 
