@@ -214,6 +214,7 @@ ipsec_start(struct engine *e, const struct conf *cfg, struct ipsec **out)
 		release(s);
 		return -ENOMEM;
 	}
+	ike_set_ts_hook(s->ike, ipsec_ts_hook, s);
 	add_peers(s);
 	if (ike_net_open(&s->net4, AF_INET, NULL, 0, 0,
 	    s->kernel ? 0 : IPSEC_MARK_BYPASS) != 0) {

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,47 @@ ts_host(struct ike_ts *ts, int proto, const struct ipaddr *a, int port)
 	ts->sport = port > 0 ? (uint16_t)port : 0;
 	ts->eport = port > 0 ? (uint16_t)port : 65535;
 	ts->start = ts->end = *a;
+}
+
+/* As responder: the initiator's selectors narrowed to the two hosts (what
+ * ike.c does without a hook); a request for one exact TCP/UDP flow is
+ * granted only when ipsecfs's SPD protects that flow. */
+bool
+ipsec_ts_hook(void *arg, const struct ike_endpoint *peer,
+    const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr, size_t nr,
+    struct ike_ts *local, struct ike_ts *remote)
+{
+	struct ipsec *s = arg;
+	struct engine_flow ef;
+	struct ipaddr me;
+	size_t i, j;
+	int p;
+
+	if (ipsec_local_for(&peer->addr, &me) != 0)
+		return false;
+	for (i = 0; i < ni; i++)
+		for (j = 0; j < nr; j++) {
+			if (!ipsec_ts_has_addr(&tsi[i], &peer->addr) ||
+			    !ipsec_ts_has_addr(&tsr[j], &me) ||
+			    (tsi[i].ipproto != 0 && tsr[j].ipproto != 0 &&
+			    tsi[i].ipproto != tsr[j].ipproto))
+				continue;
+			p = tsi[i].ipproto != 0 ? tsi[i].ipproto : tsr[j].ipproto;
+			*remote = tsi[i];
+			*local = tsr[j];
+			remote->start = remote->end = peer->addr;
+			local->start = local->end = me;
+			remote->ipproto = local->ipproto = (uint8_t)p;
+			if ((p == IPPROTO_TCP || p == IPPROTO_UDP) &&
+			    remote->sport == remote->eport &&
+			    local->sport == local->eport &&
+			    (!engine_flow_lookup(s->e, false, p, &peer->addr,
+			    remote->sport, &me, local->sport, &ef) ||
+			    ef.action != FLOW_PROTECT))
+				continue;
+			return true;
+		}
+	return false;
 }
 
 /* A slot for the flow unless it was asked for a moment ago (NULL). */

@@ -78,6 +78,9 @@ void	 ipsec_flush(struct ipsec *s);	/* ike_output to the sockets */
 /* ipsec_ike.c */
 void	 ipsec_ike_event(void *arg, const struct ike_event *ev);
 void	 ipsec_ike_input(struct ipsec *s, int fd);
+bool	 ipsec_ts_hook(void *arg, const struct ike_endpoint *peer,
+	    const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr,
+	    size_t nr, struct ike_ts *local, struct ike_ts *remote);
 void	 ipsec_ike_from_dp(const uint8_t *msg, size_t len,
 	    const struct sockaddr_storage *from, void *arg);
 int	 ipsec_initiate(struct ipsec *s, int proto, const struct ipaddr *src,

@@ -16,6 +16,9 @@ DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
 [ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
 PSK="ipsecfs glue test $TAG"
 SECPORT=5001 CLRPORT=5002 CSEC=40001 CCLR=40002
+# REFPORT: A protects it, B has no entry for it (its listener is not
+# monitored): B refuses a CHILD SA for it, so it never flows
+REFPORT=5003 CREF=40003
 
 # conf SIDE PEER_ADDR
 conf() {
@@ -65,7 +68,8 @@ node() {
 node b "$B" "listen tcp $B_ADDR:$SECPORT /usr/bin/socat" \
     "listen tcp $B_ADDR:$CLRPORT /usr/bin/python3"
 node a "$A" "connect tcp $A_ADDR:$CSEC $B_ADDR:$SECPORT /usr/bin/socat" \
-    "connect tcp $A_ADDR:$CCLR $B_ADDR:$CLRPORT /usr/bin/python3"
+    "connect tcp $A_ADDR:$CCLR $B_ADDR:$CLRPORT /usr/bin/python3" \
+    "connect tcp $A_ADDR:$CREF $B_ADDR:$REFPORT /usr/bin/socat"
 
 TUN_A=$(ip -n "$A" -o link show | awk -F': ' '/ipsf/ { sub(/@.*/, "", $2); print $2; exit }')
 check "a TUN device in A" test -n "$TUN_A"
@@ -97,6 +101,16 @@ GOT=$(echo "secret-$TAG" | ip netns exec "$A" timeout 20 socat -T 15 - \
     "TCP:$B_ADDR:$SECPORT,bind=$A_ADDR:$CSEC")
 expect_eq "protected TCP exchange (mandatory encryption) gets through" \
     "$GOT" "secret-$TAG"
+ip netns exec "$B" timeout 30 socat -T 20 \
+    "TCP-LISTEN:$REFPORT,bind=$B_ADDR,reuseaddr" EXEC:cat &
+SREF=$!
+at_exit "kill $SREF 2>/dev/null"
+wait_for 10 sh -c "ip netns exec $B ss -ltn | grep -q ':$REFPORT '" ||
+    fail "server did not start"
+GOT=$(echo "refused-$TAG" | ip netns exec "$A" timeout 5 socat -T 4 - \
+    "TCP:$B_ADDR:$REFPORT,bind=$A_ADDR:$CREF,connect-timeout=4" 2>/dev/null)
+expect_eq "a flow B's SPD does not protect gets no CHILD SA and no traffic" \
+    "$GOT" ""
 GOT=$(ip netns exec "$A" timeout 20 python3 -c '
 import socket, sys
 c = socket.socket(); c.settimeout(15)
@@ -118,6 +132,8 @@ NSEC=$(grep -c "\.$SECPORT[: ]" "$DIR/cap.txt" || true)
 NCLR=$(grep -c "\.$CLRPORT[: ]" "$DIR/cap.txt" || true)
 NESP=$(grep -c "\.4500 .*UDP-encap\|\.4500: UDP-encap\|ESP(" "$DIR/cap.txt" || true)
 expect_eq "no clear packet of the protected flow on the wire" "$NSEC" 0
+expect_eq "no clear packet of the refused flow on the wire" \
+    "$(grep -c "\.$REFPORT[: ]" "$DIR/cap.txt" || true)" 0
 check "the protected flow crossed as ESP in UDP 4500 ($NESP packets)" \
     test "$NESP" -ge 6
 check "the trusted flow crossed in the clear ($NCLR packets)" \
@@ -141,6 +157,8 @@ for side in a b; do
 	check "$side: no key (no 16-byte hex run) and no psk in sas or events" \
 	    sh -c "! grep -Eqi '[0-9a-f]{32}|$PSK' '$DIR/$side.dump'"
 done
+check "B answered TS_UNACCEPTABLE for the flow it does not protect" \
+    grep -q "notify=38" "$DIR/a.dump"
 check "A started the negotiation from its datapath" \
     grep -q "ipsec initiate .*by=datapath" "$DIR/a.dump"
 
