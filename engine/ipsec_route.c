@@ -122,6 +122,9 @@ ipsec_route_setup(struct ipsec *s, char *err, size_t errlen)
 	snprintf(pref, sizeof(pref), "%u", IPSEC_RULE_PREF);
 	snprintf(mark, sizeof(mark), "0/0x%x", IPSEC_MARK_BYPASS);
 	snprintf(mtu, sizeof(mtu), "%u", TUN_MTU);
+	/* what a crashed run may have left: its rule, routes, nftables table */
+	s->routed = s->nft = true;
+	ipsec_route_teardown(s);
 	if (run(up, NULL) != 0) {
 		snprintf(err, errlen, "ip link set %s up failed", s->tunname);
 		return -1;
