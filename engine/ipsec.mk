@@ -13,9 +13,11 @@ check_PROGRAMS += ipsec-node
 ipsec_node_SOURCES = tests/integration/ipsec-node.c
 ipsec_node_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
 	libconfig.a libcore.a $(EXT_LIBS)
-EXTRA_DIST += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh
+EXTRA_DIST += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
+	tests/integration/ipsec_kernel.sh
 if NETNS_TESTS
-TESTS += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh
+TESTS += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
+	tests/integration/ipsec_kernel.sh
 endif
 
 FUZZ_TARGETS += fuzz_ipsec_flow

@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +42,13 @@ on_xfrm(const struct xfrm_sa_event *ev, void *arg)
 int
 ipsec_kernel_open(struct ipsec *s)
 {
+	int encap = UDP_ENCAP_ESPINUDP;
+
+	/* the kernel takes ESP in UDP off port 4500 itself; IKE messages
+	 * (non-ESP marker) still reach the socket */
+	if (setsockopt(s->net4.fd_natt, IPPROTO_UDP, UDP_ENCAP, &encap,
+	    sizeof(encap)) != 0)
+		return -errno;
 	return xfrm_mon_open(&s->mon, on_xfrm, s);
 }
 
