@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +34,12 @@ run(char *const argv[], const char *text)
 {
 	posix_spawn_file_actions_t fa;
 	int in[2] = { -1, -1 }, st, i;
+	bool sent = true;
 	pid_t pid;
 
-	if (text != NULL && pipe2(in, O_CLOEXEC) != 0)
+	/* a socket, not a pipe: a child that dies early must not SIGPIPE us */
+	if (text != NULL &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	if (text != NULL)
@@ -46,15 +50,17 @@ run(char *const argv[], const char *text)
 	posix_spawn_file_actions_destroy(&fa);
 	if (text != NULL) {
 		close(in[0]);
-		if (i == 0 && write(in[1], text, strlen(text)) < 0)
-			i = errno;
+		if (i == 0)
+			sent = send(in[1], text, strlen(text), MSG_NOSIGNAL) ==
+			    (ssize_t)strlen(text);
 		close(in[1]);
 	}
 	if (i != 0)
 		return -1;
 	for (i = 0; i < RUN_LIMIT_MS / 10; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+			return sent && WIFEXITED(st) && WEXITSTATUS(st) == 0 ?
+			    0 : -1;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	kill(pid, SIGKILL);
