@@ -1,0 +1,178 @@
+# ipsecfs <-> ipsecfs: two namespaces, each running ipsec-node (conf,
+# engine, policies, ipsec_start, socket events for the test's sockets).
+# A TCP exchange under an `encryption mandatory` policy gets through,
+# negotiated on the fly (the first SYN finds no SA: IKE starts), while
+# tcpdump on the veth sees that flow only as ESP in UDP 4500; a trusted
+# flow between the same hosts goes in the clear; the sas files list the
+# SAs without keys; everything is removed at the end.
+. "$top_srcdir/tests/integration/lib.sh"
+need_root
+need_cmd ip nft tcpdump socat python3 timeout
+NODE=$top_builddir/ipsec-node
+[ -x "$NODE" ] || fail "ipsec-node not built"
+
+netns_pair A B
+DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
+[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+PSK="ipsecfs glue test $TAG"
+SECPORT=5001 CLRPORT=5002 CSEC=40001 CCLR=40002
+# REFPORT: A protects it, B has no entry for it (its listener is not
+# monitored): B refuses a CHILD SA for it, so it never flows
+REFPORT=5003 CREF=40003
+
+# conf SIDE PEER_ADDR
+conf() {
+	cat > "$DIR/$1.conf" <<CONF
+[daemon]
+datapath = userspace
+[ike]
+encap = yes
+mode = transport
+[peer.other]
+remote = $2
+psk = "$PSK"
+CONF
+	chmod 600 "$DIR/$1.conf"
+}
+conf a "$B_ADDR"
+conf b "$A_ADDR"
+# policy SIDE PEER_ADDR: socat's traffic with the peer is protected,
+# python3's trusted
+for side in a b; do
+	[ $side = a ] && peer=$B_ADDR || peer=$A_ADDR
+	cat > "$DIR/$side-sec.policy" <<POL
+application socat {
+    network $peer/32 protected P1;
+    protection P1 { localport=any remoteport=any encryption mandatory; }
+}
+POL
+	cat > "$DIR/$side-clr.policy" <<POL
+application python3 { network $peer/32 trusted; }
+POL
+done
+
+# node SIDE NS EVENTS...: starts ipsec-node in NS, waits until it is ready
+node() {
+	local side=$1 ns=$2; shift 2
+	local args=""
+	for ev in "$@"; do args="$args -e '$ev'"; done
+	eval "ip netns exec $ns '$NODE' -c '$DIR/$side.conf' \
+	    -p sec='$DIR/$side-sec.policy' -p clr='$DIR/$side-clr.policy' \
+	    $args -d '$DIR/$side.dump' -R '$DIR/$side.ready' \
+	    > '$DIR/$side.log' 2>&1 &"
+	eval "PID_$side=\$!"
+	at_exit "kill \$PID_$side 2>/dev/null; wait \$PID_$side 2>/dev/null"
+	wait_for 10 test -e "$DIR/$side.ready" ||
+	    { cat "$DIR/$side.log" "$DIR/$side.dump" 2>/dev/null; fail "ipsec-node $side did not start"; }
+}
+node b "$B" "listen tcp $B_ADDR:$SECPORT /usr/bin/socat" \
+    "listen tcp $B_ADDR:$CLRPORT /usr/bin/python3"
+node a "$A" "connect tcp $A_ADDR:$CSEC $B_ADDR:$SECPORT /usr/bin/socat" \
+    "connect tcp $A_ADDR:$CCLR $B_ADDR:$CLRPORT /usr/bin/python3" \
+    "connect tcp $A_ADDR:$CREF $B_ADDR:$REFPORT /usr/bin/socat"
+
+TUN_A=$(ip -n "$A" -o link show | awk -F': ' '/ipsf/ { sub(/@.*/, "", $2); print $2; exit }')
+check "a TUN device in A" test -n "$TUN_A"
+
+# capture on A's veth while the flows run
+ip netns exec "$A" tcpdump -U -n -i "v$TAG-a" -w "$DIR/cap.pcap" \
+    > "$DIR/tcpdump.log" 2>&1 &
+TCPDUMP=$!
+at_exit "kill $TCPDUMP 2>/dev/null; wait $TCPDUMP 2>/dev/null"
+wait_for 10 grep -q listening "$DIR/tcpdump.log" || fail "tcpdump did not start"
+
+# servers: echo one line back
+ip netns exec "$B" timeout 30 socat -T 20 \
+    "TCP-LISTEN:$SECPORT,bind=$B_ADDR,reuseaddr" EXEC:cat &
+SSEC=$!
+at_exit "kill $SSEC 2>/dev/null"
+ip netns exec "$B" timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(25)
+c, _ = s.accept(); c.settimeout(25); c.sendall(c.recv(100))
+' "$B_ADDR" "$CLRPORT" &
+SCLR=$!
+at_exit "kill $SCLR 2>/dev/null"
+wait_for 10 sh -c "ip netns exec $B ss -ltn | grep -q ':$SECPORT ' && ip netns exec $B ss -ltn | grep -q ':$CLRPORT '" ||
+    fail "servers did not start"
+
+GOT=$(echo "secret-$TAG" | ip netns exec "$A" timeout 20 socat -T 15 - \
+    "TCP:$B_ADDR:$SECPORT,bind=$A_ADDR:$CSEC")
+expect_eq "protected TCP exchange (mandatory encryption) gets through" \
+    "$GOT" "secret-$TAG"
+ip netns exec "$B" timeout 30 socat -T 20 \
+    "TCP-LISTEN:$REFPORT,bind=$B_ADDR,reuseaddr" EXEC:cat &
+SREF=$!
+at_exit "kill $SREF 2>/dev/null"
+wait_for 10 sh -c "ip netns exec $B ss -ltn | grep -q ':$REFPORT '" ||
+    fail "server did not start"
+GOT=$(echo "refused-$TAG" | ip netns exec "$A" timeout 5 socat -T 4 - \
+    "TCP:$B_ADDR:$REFPORT,bind=$A_ADDR:$CREF,connect-timeout=4" 2>/dev/null)
+expect_eq "a flow B's SPD does not protect gets no CHILD SA and no traffic" \
+    "$GOT" ""
+GOT=$(ip netns exec "$A" timeout 20 python3 -c '
+import socket, sys
+c = socket.socket(); c.settimeout(15)
+c.bind((sys.argv[1], int(sys.argv[2]))); c.connect((sys.argv[3], int(sys.argv[4])))
+c.sendall(sys.argv[5].encode()); print(c.recv(100).decode())
+' "$A_ADDR" "$CCLR" "$B_ADDR" "$CLRPORT" "clear-$TAG")
+expect_eq "trusted TCP exchange gets through" "$GOT" "clear-$TAG"
+
+# tcpdump writes each packet as it sees it: wait until the last one of
+# the trusted exchange (the server's FIN) is in the file
+fin_seen() {
+	tcpdump -n -r "$DIR/cap.pcap" 2>/dev/null |
+	    grep -q "$B_ADDR\.$CLRPORT > $A_ADDR\.$CCLR: Flags \[F"
+}
+wait_for 10 fin_seen || true
+kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null
+tcpdump -n -r "$DIR/cap.pcap" > "$DIR/cap.txt" 2>/dev/null
+NSEC=$(grep -c "\.$SECPORT[: ]" "$DIR/cap.txt" || true)
+NCLR=$(grep -c "\.$CLRPORT[: ]" "$DIR/cap.txt" || true)
+NESP=$(grep -c "\.4500 .*UDP-encap\|\.4500: UDP-encap\|ESP(" "$DIR/cap.txt" || true)
+expect_eq "no clear packet of the protected flow on the wire" "$NSEC" 0
+expect_eq "no clear packet of the refused flow on the wire" \
+    "$(grep -c "\.$REFPORT[: ]" "$DIR/cap.txt" || true)" 0
+check "the protected flow crossed as ESP in UDP 4500 ($NESP packets)" \
+    test "$NESP" -ge 6
+check "the trusted flow crossed in the clear ($NCLR packets)" \
+    test "$NCLR" -ge 6
+check "no plaintext of the protected exchange on the wire" \
+    sh -c "! tcpdump -A -n -r '$DIR/cap.pcap' 2>/dev/null | grep -q 'secret-$TAG'"
+
+# the sas text is refreshed each second: ask for dumps until it counts
+dumped() {
+	kill -USR1 "$2"
+	grep -Eq "^child .*packets_in=[1-9]" "$DIR/$1.dump"
+}
+wait_for 5 dumped a "$PID_a" || true
+wait_for 5 dumped b "$PID_b" || true
+for side in a b; do
+	check "$side: sas lists the IKE SA" grep -q "^ike peer=" "$DIR/$side.dump"
+	check "$side: sas lists a transport CHILD SA with traffic" \
+	    grep -Eq "^child .*mode=transport encap=udp encr=AES_GCM_16_128 .*packets_in=[1-9]" "$DIR/$side.dump"
+	check "$side: events tell the exchange" \
+	    grep -q "ipsec child installed" "$DIR/$side.dump"
+	check "$side: no key (no 16-byte hex run) and no psk in sas or events" \
+	    sh -c "! grep -Eqi '[0-9a-f]{32}|$PSK' '$DIR/$side.dump'"
+done
+check "B answered TS_UNACCEPTABLE for the flow it does not protect" \
+    grep -q "notify=38" "$DIR/a.dump"
+check "A started the negotiation from its datapath" \
+    grep -q "ipsec initiate .*by=datapath" "$DIR/a.dump"
+
+# stop: everything ipsec_start added goes
+kill "$PID_a" "$PID_b"
+wait "$PID_a"; RA=$?
+wait "$PID_b"; RB=$?
+expect_eq "both nodes stop cleanly" "$RA $RB" "0 0"
+for ns in "$A" "$B"; do
+	expect_eq "$ns: no TUN device left" \
+	    "$(ip -n "$ns" -o link show | grep -c ipsf || true)" 0
+	expect_eq "$ns: no rule left" \
+	    "$(ip -n "$ns" rule show | grep -c 'lookup 26992' || true)" 0
+	expect_eq "$ns: no nftables table left" \
+	    "$(ip netns exec "$ns" nft list tables | grep -c ipsecfs || true)" 0
+	expect_eq "$ns: no SPD entry left" "$(ip -n "$ns" xfrm policy | grep -c 'uid 1768977254' || true)" 0
+done
