@@ -19,6 +19,7 @@
 #include "engine/conf.h"
 #include "engine/engine.h"
 #include "engine/events.h"
+#include "engine/ipsec.h"
 #include "engine/log.h"
 #include "fs/apps.h"
 #include "fs/cli.h"
@@ -227,6 +228,20 @@ out:
 	return rc;
 }
 
+/* IKE and the datapath run when there is someone to talk to: with no
+ * [peer.*] in the configuration there is nothing to negotiate, and the
+ * daemon only writes SPD entries (protected flows then fail closed). */
+static int
+start_ipsec(struct engine *e, const struct conf *c, struct ipsec **out)
+{
+	if (c->npeers == 0) {
+		log_info("no [peer.*] configured: IKE and the ESP datapath are not started");
+		events_emit("ipsec not started reason=\"no peers configured\"");
+		return 0;
+	}
+	return ipsec_start(e, c, out);
+}
+
 /* Everything after the configuration is known: returns the exit code. */
 static int
 run(const struct options *o, struct conf *c, const char *mnt)
@@ -234,6 +249,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	char err[512];
 	struct tree t = { 0 };
 	struct engine *e = NULL;
+	struct ipsec *ipsec = NULL;
 	struct store *st = NULL;
 	struct apps *apps = NULL;
 	struct watch *w = NULL;
@@ -277,6 +293,10 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	}
 	apps_set_hooks(apps, watch_changed, watch_program, w);
 	apps_load(apps);
+	if ((errno = -start_ipsec(e, c, &ipsec)) != 0) {
+		log_err("ipsec: %s", strerror(errno));
+		goto stop;
+	}
 	t.status_extra = watch_status;
 	t.status_arg = w;
 	t.engine = e;
@@ -288,6 +308,7 @@ run(const struct options *o, struct conf *c, const char *mnt)
 	ready_fd = -1;
 	evstream_stop();
 stop:
+	ipsec_stop(ipsec);
 	watch_stop(w);
 	engine_stop(e);
 out:

@@ -28,3 +28,7 @@ if NETNS_TESTS
 TESTS += tests/integration/daemon_apps.sh
 endif
 EXTRA_DIST += tests/integration/daemon_apps.sh
+if NETNS_TESTS
+TESTS += tests/integration/daemon_ipsec.sh
+endif
+EXTRA_DIST += tests/integration/daemon_ipsec.sh
