@@ -1,5 +1,5 @@
 # Shared test plumbing. Each part registers its own tests in its fragment.
-EXTRA_DIST += tests/fuzz/standalone.c tests/integration/lib.sh
+EXTRA_DIST += tests/fuzz/standalone.c tests/integration/lib.sh tests/integration/charon_lib.sh
 
 # How a part adds a fuzz target NAME (tests/fuzz/NAME.c with
 # LLVMFuzzerTestOneInput, seed corpus in tests/fuzz/corpus/NAME/):

@@ -10,10 +10,9 @@
 # only install tunnel-mode CHILD SAs and always UDP-encapsulates: so the
 # CHILD SAs here are tunnel mode and IKE moves to port 4500.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/charon_lib.sh"
 need_root
 need_cmd ip unshare nsenter swanctl timeout
-CHARON=/usr/lib/ipsec/charon
-[ -x "$CHARON" ] || skip "needs strongSwan's charon"
 PEER=$top_builddir/ike-peer
 [ -x "$PEER" ] || fail "ike-peer not built"
 
@@ -22,39 +21,7 @@ DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
 [ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
 PSK="ipsecfs interop $TAG"
 
-cat > "$DIR/strongswan.conf" <<CONF
-charon {
-  load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
-  retransmit_tries = 2
-  retransmit_timeout = 1
-  filelog {
-    test {
-      path = $DIR/charon.log
-      default = 1
-      ike = 2
-      flush_line = yes
-    }
-  }
-  plugins {
-    socket-default { fwmark = 0x42 }
-    kernel-netlink { fwmark = !0x42 }
-    kernel-libipsec { allow_peer_ts = yes }
-    vici { socket = unix://$DIR/charon.vici }
-  }
-}
-CONF
-
-ip netns exec "$A" unshare -m --propagation private sh -c \
-	"mount -t tmpfs none /run && STRONGSWAN_CONF=$DIR/strongswan.conf exec $CHARON" \
-	> "$DIR/charon.out" 2>&1 &
-CPID=$!
-at_exit "kill $CPID; wait $CPID"
-# swan COMMAND ARGS...: swanctl against this test's charon
-swan() {
-	local cmd=$1; shift
-	timeout 15 nsenter -t "$CPID" -m -n swanctl "$cmd" --uri "unix://$DIR/charon.vici" "$@"
-}
-wait_for 10 swan --stats || fail "charon did not start: $(cat "$DIR/charon.out")"
+charon_start "$A"
 
 # conf NAME IKE ESP SECRET PORT: loads exactly one connection NAME, whose
 # CHILD SA covers TCP to charon's PORT (one port per case: charon refuses

@@ -5,10 +5,9 @@
 # through, tcpdump on the veth sees it only as ESP in UDP 4500, and
 # charon's CHILD SA has our SPIs the other way round.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/charon_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat unshare nsenter swanctl timeout
-CHARON=/usr/lib/ipsec/charon
-[ -x "$CHARON" ] || skip "needs strongSwan's charon"
 NODE=$top_builddir/ipsec-node
 [ -x "$NODE" ] || fail "ipsec-node not built"
 
@@ -18,27 +17,6 @@ DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
 PSK="ipsecfs glue interop $TAG"
 PORT=5001 CPORT=40001
 
-cat > "$DIR/strongswan.conf" <<CONF
-charon {
-  load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
-  retransmit_tries = 2
-  retransmit_timeout = 1
-  filelog {
-    test {
-      path = $DIR/charon.log
-      default = 1
-      ike = 2
-      flush_line = yes
-    }
-  }
-  plugins {
-    socket-default { fwmark = 0x42 }
-    kernel-netlink { fwmark = !0x42 }
-    kernel-libipsec { allow_peer_ts = yes }
-    vici { socket = unix://$DIR/charon.vici }
-  }
-}
-CONF
 cat > "$DIR/swanctl.conf" <<CONF
 connections {
   glue {
@@ -70,16 +48,7 @@ secrets {
 }
 CONF
 
-ip netns exec "$A" unshare -m --propagation private sh -c \
-	"mount -t tmpfs none /run && STRONGSWAN_CONF=$DIR/strongswan.conf exec $CHARON" \
-	> "$DIR/charon.out" 2>&1 &
-CPID=$!
-at_exit "kill $CPID; wait $CPID"
-swan() {
-	local cmd=$1; shift
-	timeout 15 nsenter -t "$CPID" -m -n swanctl "$cmd" --uri "unix://$DIR/charon.vici" "$@"
-}
-wait_for 10 swan --stats || fail "charon did not start: $(cat "$DIR/charon.out")"
+charon_start "$A"
 swan --load-all --file "$DIR/swanctl.conf" > "$DIR/load.out" 2>&1 ||
 	fail "swanctl --load-all: $(cat "$DIR/load.out")"
 
