@@ -161,6 +161,31 @@ queue(struct datapath *dp, struct esp_sa *sa, int k, uint8_t *esp,
 }
 
 int
+dp_send(struct datapath *dp, struct esp_sa *sa, const uint8_t *ip, size_t len,
+    const struct sockaddr_storage *peer)
+{
+	int nu = 0, nr = 0;
+	uint8_t *esp;
+	size_t esplen;
+
+	if (len > CAP) {
+		dp->st.errors++;
+		return -1;
+	}
+	memcpy(dp->buf[0] + HEAD, ip, len);
+	if (esp_ip_encap(sa, dp->buf[0] + HEAD, len, BUFLEN - HEAD - len,
+	    &esp, &esplen, NULL) != 0)
+		return -1;	/* counted in the SA */
+	dp->from[0] = *peer;
+	queue(dp, sa, 0, esp, esplen, &nu, &nr);
+	if (nu > 0)
+		send_batch(dp, dp->udp, dp->msg, nu);
+	else
+		send_batch(dp, dp->esp, dp->rmsg, nr);
+	return 0;
+}
+
+int
 dp_tun_input(struct datapath *dp)
 {
 	struct esp_sa *sa;

@@ -79,6 +79,11 @@ void		 dp_set_raw_esp(struct datapath *dp, int fd);
  * the TUN fd or the UDP fd is readable. Return packets handled, or -1 on
  * a failure of the fd itself. */
 int		 dp_tun_input(struct datapath *dp);
+/* Encapsulates one plaintext IP packet on sa and sends it to peer (a
+ * packet held while its SA was negotiated). Same thread as dp_tun_input.
+ * 0, or -1 when it could not be sent (counted). */
+int		 dp_send(struct datapath *dp, struct esp_sa *sa, const uint8_t *ip,
+		    size_t len, const struct sockaddr_storage *peer);
 int		 dp_udp_input(struct datapath *dp);
 int		 dp_esp_input(struct datapath *dp);
 

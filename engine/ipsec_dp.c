@@ -2,7 +2,7 @@
  * ipsec_route.c fill with the traffic for configured peers; its router
  * asks the engine what each packet's flow wants (engine_flow_lookup):
  * protected flows go out as ESP on their CHILD SA (or wait for IKE to make
- * one, dropped meanwhile when mandatory), the rest goes back out in the
+ * one, held meanwhile when mandatory), the rest goes back out in the
  * clear through a raw socket that bypasses the TUN routes. Decrypted
  * packets must fit their CHILD SA's traffic selectors. */
 #include "config.h"
@@ -85,6 +85,66 @@ route_fragment(struct ipsec *s, const uint8_t *ip, size_t len,
 	return NULL;
 }
 
+/* Frees held packets older than IPSEC_PENDING_MS (their negotiation did
+ * not end in time: dropped, counted), or all of them. */
+static void
+held_expire(struct ipsec *s, bool all)
+{
+	uint64_t now = ipsec_now_ms();
+	size_t i;
+
+	for (i = 0; i < IPSEC_HELD_MAX; i++)
+		if (s->held[i].ip != NULL &&
+		    (all || now - s->held[i].at_ms >= IPSEC_PENDING_MS)) {
+			free(s->held[i].ip);
+			s->held[i].ip = NULL;
+			s->dropped_clear++;
+		}
+}
+
+/* Keeps a mandatory packet (the first SYN or datagram of a flow) until its
+ * CHILD SA exists; with no room it is dropped, as the kernel would. */
+static void
+hold(struct ipsec *s, const uint8_t *ip, size_t len, const struct ipsec_flow *f)
+{
+	struct ipsec_held *h = NULL;
+	size_t i;
+
+	held_expire(s, false);
+	for (i = 0; i < IPSEC_HELD_MAX && h == NULL; i++)
+		if (s->held[i].ip == NULL)
+			h = &s->held[i];
+	if (h == NULL || (h->ip = malloc(len)) == NULL) {
+		s->dropped_clear++;
+		return;
+	}
+	memcpy(h->ip, ip, len);
+	h->len = len;
+	h->at_ms = ipsec_now_ms();
+	h->f = *f;
+}
+
+/* A new CHILD SA is in s->children: the held packets it covers leave on
+ * it, in order. */
+void
+ipsec_dp_release_held(struct ipsec *s)
+{
+	struct sockaddr_storage peer;
+	struct ipsec_child *c;
+	size_t i;
+
+	for (i = 0; i < IPSEC_HELD_MAX; i++) {
+		if (s->held[i].ip == NULL ||
+		    (c = child_for(s, &s->held[i].f)) == NULL)
+			continue;
+		ipaddr_to_sockaddr(&c->k.remote.addr, c->k.remote.port, &peer);
+		if (dp_send(s->dp, c->out, s->held[i].ip, s->held[i].len, &peer) == 0)
+			s->held_sent++;
+		free(s->held[i].ip);
+		s->held[i].ip = NULL;
+	}
+}
+
 static struct esp_sa *
 route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 {
@@ -112,7 +172,7 @@ route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 	if (ef.level == LEVEL_OPTIONAL)
 		send_clear(s, ip, len, &f);
 	else
-		s->dropped_clear++;
+		hold(s, ip, len, &f);
 	return NULL;
 }
 
@@ -273,6 +333,7 @@ ipsec_dp_open(struct ipsec *s, char *err, size_t errlen)
 void
 ipsec_dp_close(struct ipsec *s)
 {
+	held_expire(s, true);
 	if (s->routed || s->nft)
 		engine_set_datapath_mark(s->e, 0, 0);
 	ipsec_route_teardown(s);

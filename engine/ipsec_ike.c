@@ -265,6 +265,8 @@ child_up(struct ipsec *s, const struct ike_child_keys *k)
 	}
 	c->next = s->children;
 	s->children = c;
+	if (!s->kernel)
+		ipsec_dp_release_held(s);
 	ts_str(&k->ts_local, tl, sizeof(tl));
 	ts_str(&k->ts_remote, tr, sizeof(tr));
 	events_emit("ipsec child installed peer=%s spi_in=%08x spi_out=%08x mode=%s "

@@ -27,6 +27,23 @@
 #define IPSEC_TABLE		0x6970	/* routing table of the TUN routes */
 #define IPSEC_PENDING_MAX	64	/* flows waiting for a CHILD SA */
 #define IPSEC_PENDING_MS	3000	/* before asking again for one flow */
+#define IPSEC_HELD_MAX		32	/* mandatory packets held for a CHILD SA */
+
+/* The 5-tuple of a packet (ipsec_flow.c). */
+struct ipsec_flow {
+	int		proto, sport, dport;	/* ports 0 when none */
+	struct ipaddr	src, dst;
+	bool		later_fragment;		/* IPv4, offset > 0 */
+};
+
+/* A mandatory packet that found no CHILD SA, held until IKE makes one
+ * (sent then) or IPSEC_PENDING_MS pass (dropped, counted). */
+struct ipsec_held {
+	uint8_t			*ip;		/* NULL: free slot */
+	size_t			 len;
+	uint64_t		 at_ms;
+	struct ipsec_flow	 f;
+};
 
 struct ipsec_child {
 	struct ipsec_child	*next;
@@ -64,6 +81,8 @@ struct ipsec {
 	bool			 routed, nft;
 	struct ipsec_child	*children;
 	struct ipsec_pending	 pending[IPSEC_PENDING_MAX];
+	struct ipsec_held	 held[IPSEC_HELD_MAX];
+	uint64_t		 held_sent;	/* held packets sent on their new SA */
 	/* the sas file, rendered by the thread after each change and each
 	 * second, copied out by the renderer (which holds the engine lock) */
 	pthread_mutex_t		 text_mu;
@@ -88,12 +107,7 @@ int	 ipsec_initiate(struct ipsec *s, int proto, const struct ipaddr *src,
 void	 ipsec_child_free(struct ipsec *s, struct ipsec_child *c);
 void	 ipsec_sweep(struct ipsec *s);
 
-/* ipsec_flow.c */
-struct ipsec_flow {
-	int		proto, sport, dport;	/* ports 0 when none */
-	struct ipaddr	src, dst;
-	bool		later_fragment;		/* IPv4, offset > 0 */
-};
+/* ipsec_flow.c (struct ipsec_flow above) */
 /* 0, or -1 when ip[0..len) does not start with a whole IPv4/IPv6 header. */
 int	 ipsec_parse_flow(const uint8_t *ip, size_t len, struct ipsec_flow *f);
 bool	 ipsec_ts_has_addr(const struct ike_ts *ts, const struct ipaddr *a);
@@ -103,6 +117,7 @@ bool	 ipsec_ts_covers(const struct ike_ts *ts, int proto,
 /* ipsec_dp.c: the user-space datapath */
 int	 ipsec_dp_open(struct ipsec *s, char *err, size_t errlen);
 void	 ipsec_dp_close(struct ipsec *s);
+void	 ipsec_dp_release_held(struct ipsec *s);
 int	 ipsec_dp_child_up(struct ipsec *s, struct ipsec_child *c,
 	    char *err, size_t errlen);
 /* ipsec_route.c: rules, routes and the nftables mark for the TUN device */

@@ -3,7 +3,7 @@
 # [peer.*] for the other and a policy, written through its tree, that
 # makes a program's traffic `encryption mandatory`. The monitor catches the
 # server's listen in B and the client's connect in A; the client's first
-# SYN starts IKE; the exchange gets through, and on the wire that flow is
+# SYN starts IKE and is held until the CHILD SA exists, then sent on it; the exchange gets through, and on the wire that flow is
 # only ESP in UDP 4500. The program is a copy of socat on a private tmpfs,
 # so the daemons' exec marks cover that tmpfs only.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -81,6 +81,8 @@ check "B's sas lists the CHILD SA" grep -q "^child " "$DIR/b/mnt/sas"
 check "the PSK is not in sas" sh -c "! grep -q '$PSK' '$DIR/a.sas'"
 check "A's sas counts the CHILD SA's packets" \
 	wait_for 5 grep -Eq "^child .*packets_in=[1-9].*packets_out=[1-9]" "$DIR/a/mnt/sas"
+check "the first SYN was held for the new SA, not lost" \
+	grep -Eq "^datapath .*mandatory_held_sent=1 mandatory_dropped=0" "$DIR/a/mnt/sas"
 echo "--- A's sas:"; cat "$DIR/a/mnt/sas"
 
 # tcpdump writes each packet as it sees it: wait (bounded) for the ESP
