@@ -42,12 +42,12 @@ gen_esp_corpus_LDADD = libesp.a libcore.a $(EXT_LIBS)
 
 BENCHES += bench_esp
 bench_esp_SOURCES = tests/bench/bench_esp.c
-bench_esp_LDADD = libesp.a libcore.a $(EXT_LIBS)
+bench_esp_LDADD = libesp.a libconfig.a libcore.a $(EXT_LIBS)
 
 # The user-space datapath between two namespaces (needs root).
 check_PROGRAMS += esp_tunnel_tool
 esp_tunnel_tool_SOURCES = tests/integration/esp_tunnel_tool.c
-esp_tunnel_tool_LDADD = libesp.a libcore.a $(EXT_LIBS)
+esp_tunnel_tool_LDADD = libesp.a libconfig.a libcore.a $(EXT_LIBS)
 EXTRA_DIST += tests/integration/esp_tunnel.sh tests/integration/esp_inject.py
 if NETNS_TESTS
 TESTS += tests/integration/esp_tunnel.sh

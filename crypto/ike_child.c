@@ -15,15 +15,7 @@ int
 ike_prop_get(const struct ike_prop *p, uint8_t type, uint16_t *id,
     uint16_t *keylen)
 {
-	size_t i;
-
-	for (i = 0; i < p->p.nt; i++)
-		if (p->p.t[i].type == type) {
-			*id = p->p.t[i].id;
-			*keylen = p->p.t[i].keylen;
-			return 0;
-		}
-	return -1;
+	return proposal_get(&p->p, type, id, keylen);
 }
 
 static bool

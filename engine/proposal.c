@@ -107,6 +107,43 @@ is_aead(const struct transform *t)
 	    t->id == ENCR_CHACHA20_POLY1305);
 }
 
+int
+proposal_get(const struct proposal *p, uint8_t type, uint16_t *id,
+    uint16_t *keylen)
+{
+	size_t i;
+
+	for (i = 0; i < p->nt; i++)
+		if (p->t[i].type == type) {
+			*id = p->t[i].id;
+			*keylen = p->t[i].keylen;
+			return 0;
+		}
+	return -1;
+}
+
+int
+proposal_esp_algs(const char *name, uint16_t *encr, uint16_t *keybits,
+    uint16_t *integ, char *err, size_t errlen)
+{
+	struct proposal_list l;
+	uint16_t ignored;
+
+	if (proposal_parse(name, PROPOSAL_ESP, &l, err, errlen) != 0)
+		return -1;
+	if (l.n != 1) {
+		snprintf(err, errlen, "%s: one proposal expected", name);
+		return -1;
+	}
+	if (proposal_get(&l.p[0], TT_ENCR, encr, keybits) != 0) {
+		snprintf(err, errlen, "%s: no encryption", name);
+		return -1;
+	}
+	if (proposal_get(&l.p[0], TT_INTEG, integ, &ignored) != 0)
+		*integ = AUTH_NONE;
+	return 0;
+}
+
 bool
 proposal_has_type(const struct proposal *p, uint8_t type)
 {

@@ -58,6 +58,18 @@ int proposal_parse(const char *text, enum proposal_kind kind,
 /* Whether p has a transform of type (TT_*). */
 bool proposal_has_type(const struct proposal *p, uint8_t type);
 
+/* The first transform of type in p: its id and key length. 0, or -1 when
+ * p has none. */
+int proposal_get(const struct proposal *p, uint8_t type, uint16_t *id,
+    uint16_t *keylen);
+
+/* The ESP algorithms of one proposal written alone ("aes128gcm16",
+ * "aes256-sha256", "null-sha1"), as the test tools and benchmarks name
+ * them: encryption and its key bits, integrity (AUTH_NONE for an AEAD).
+ * 0, or -1 with a reason in err. */
+int proposal_esp_algs(const char *name, uint16_t *encr, uint16_t *keybits,
+    uint16_t *integ, char *err, size_t errlen);
+
 /* Prints back in strongSwan syntax. */
 void proposal_print(const struct proposal_list *l, struct strbuf *sb);
 

@@ -30,23 +30,12 @@
 #include "crypto/tun.h"
 #include "engine/proposal.h"
 
-static const struct {
-	const char	*name;
-	uint16_t	 encr, keybits, integ;
-} algs[] = {
-	{ "aes128gcm16", ENCR_AES_GCM_16, 128, AUTH_NONE },
-	{ "aes256gcm16", ENCR_AES_GCM_16, 256, AUTH_NONE },
-	{ "chacha20poly1305", ENCR_CHACHA20_POLY1305, 256, AUTH_NONE },
-	{ "aes128-sha1", ENCR_AES_CBC, 128, AUTH_HMAC_SHA1_96 },
-	{ "aes256-sha256", ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_256_128 },
-	{ "null-sha1", ENCR_NULL, 0, AUTH_HMAC_SHA1_96 },
-	{ "null-sha256", ENCR_NULL, 0, AUTH_HMAC_SHA2_256_128 },
-};
-
 struct opts {
 	char		 tun[64];
 	struct ipaddr	 local, peer;
-	int		 port, alg;
+	int		 port;
+	bool		 alg;		/* --alg given */
+	uint16_t	 encr, keybits, integ;
 	uint32_t	 spi_out, spi_in;
 	uint8_t		 key_out[80], key_in[80];
 	size_t		 key_out_len, key_in_len;
@@ -97,12 +86,11 @@ parse(int argc, char **argv, struct opts *o)
 		{ "stats", 1, NULL, 's' }, { "raw", 0, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	size_t i;
+	char err[160];
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->port = 4500;
-	o->alg = -1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': snprintf(o->tun, sizeof(o->tun), "%s", optarg); break;
@@ -119,17 +107,16 @@ parse(int argc, char **argv, struct opts *o)
 		case 'r': o->raw = true; break;
 		case 's': o->stats = optarg; break;
 		case 'a':
-			for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-				if (strcmp(optarg, algs[i].name) == 0)
-					o->alg = (int)i;
-			if (o->alg < 0)
-				die("unknown algorithm %s", optarg);
+			if (proposal_esp_algs(optarg, &o->encr, &o->keybits,
+			    &o->integ, err, sizeof(err)) != 0)
+				die("%s", err);
+			o->alg = true;
 			break;
 		default:
 			exit(2);
 		}
 	}
-	if (o->tun[0] == '\0' || o->alg < 0 || o->local.family == 0 ||
+	if (o->tun[0] == '\0' || !o->alg || o->local.family == 0 ||
 	    o->peer.family == 0 || o->spi_out == 0 || o->spi_in == 0)
 		die("%s", "need --tun, --local, --peer, --alg, --spi-out, --spi-in");
 }
@@ -137,8 +124,8 @@ parse(int argc, char **argv, struct opts *o)
 static struct esp_sa *
 make_sa(const struct opts *o, bool inbound)
 {
-	struct esp_sa_conf c = { .encr = algs[o->alg].encr,
-	    .keybits = algs[o->alg].keybits, .integ = algs[o->alg].integ,
+	struct esp_sa_conf c = { .encr = o->encr,
+	    .keybits = o->keybits, .integ = o->integ,
 	    .esn = o->esn, .udp_encap = !o->raw,
 	    .mode = o->transport ? ESP_MODE_TRANSPORT :
 	    ESP_MODE_TUNNEL };
