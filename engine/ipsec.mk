@@ -29,3 +29,10 @@ else
 fuzz_ipsec_flow_SOURCES += tests/fuzz/standalone.c
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz_ipsec_flow
+
+check_PROGRAMS += test_xfrm_sa
+TESTS += test_xfrm_sa
+test_xfrm_sa_SOURCES = tests/unit/test_xfrm_sa.c
+test_xfrm_sa_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_xfrm_sa_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
+	libconfig.a libcore.a $(EXT_LIBS) $(TEST_LIBS)

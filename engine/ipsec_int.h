@@ -126,6 +126,10 @@ void	 ipsec_route_teardown(struct ipsec *s);
 int	 ipsec_local_for(const struct ipaddr *dst, struct ipaddr *local);
 
 /* ipsec_kernel.c: the kernel datapath */
+#define IPSEC_REPLAY_WINDOW	1024	/* packets, inbound kernel SAs */
+/* The XFRM SA for one direction of a CHILD SA (life: IKE lifetime, s). */
+int	 ipsec_kernel_params(const struct ike_child_keys *k, bool in,
+	    uint64_t life, struct xfrm_sa_params *p);
 int	 ipsec_kernel_open(struct ipsec *s);
 void	 ipsec_kernel_close(struct ipsec *s);
 int	 ipsec_kernel_child_up(struct ipsec *s, struct ipsec_child *c,
