@@ -96,6 +96,11 @@ on_ctl(void)
 		m.rc = tr->passive ? -ESHUTDOWN : fan_mark(m.exe, m.rc);
 		send(tr->ctl, &m, sizeof(m), MSG_NOSIGNAL);
 		break;
+	case CTL_REMARK:
+		if (!tr->passive && (m.rc = fan_mark(m.exe, m.rc)) < 0)
+			note("monitor: cannot watch execs on %s: %s", m.exe,
+			    strerror(-m.rc));
+		break;
 	case CTL_STATUS:
 		status(&sb);
 		if (!strbuf_failed(&sb))

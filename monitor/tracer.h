@@ -129,6 +129,7 @@ int		 read_exe(pid_t pid, char *buf, size_t len);
 /* filter.c */
 struct sock_fprog;
 const struct sock_fprog *filter_prog(void);
+bool	filter_installed(pid_t tid);
 #define FILTER_DATA_OURS	0x5ec
 #define FILTER_DATA_COMPAT	0x5ed
 
