@@ -34,13 +34,13 @@ proto_name(int p)
 }
 
 void
-ipsec_ike_input(struct ipsec *s, int fd)
+ipsec_ike_input(struct ipsec *s, struct ike_net *net, int fd)
 {
 	struct ike_dgram d;
 	int n;
 
 	for (n = 0; n < 64; n++) {
-		if (ike_net_recv(&s->net4, fd, &d) < 0)
+		if (ike_net_recv(net, fd, &d) < 0)
 			break;
 		/* not IKE on 4500 (ESP without a datapath, keepalive): dropped */
 		ike_input(s->ike, ipsec_now_ms(), &d.src, &d.dst, d.data, d.len);
