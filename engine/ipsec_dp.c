@@ -349,10 +349,9 @@ ipsec_dp_open(struct ipsec *s, char *err, size_t errlen)
 	dp_set_ike_handler(s->dp, ipsec_ike_from_dp, s);
 	if (ipsec_route_setup(s, err, errlen) != 0)
 		return -EIO;
-	if ((rc = engine_set_datapath_mark(s->e, IPSEC_MARK_DECRYPTED,
-	    IPSEC_MARK_DECRYPTED)) != 0) {
-		snprintf(err, errlen, "engine_set_datapath_mark: %s",
-		    strerror(-rc));
+	if ((rc = engine_set_datapath(s->e, IPSEC_MARK_DECRYPTED,
+	    IPSEC_MARK_DECRYPTED, s->steer, s->nsteer)) != 0) {
+		snprintf(err, errlen, "engine_set_datapath: %s", strerror(-rc));
 		return rc;
 	}
 	return 0;
@@ -363,7 +362,8 @@ ipsec_dp_close(struct ipsec *s)
 {
 	held_expire(s, true);
 	if (s->routed || s->nft)
-		engine_set_datapath_mark(s->e, 0, 0);
+		engine_set_datapath(s->e, 0, 0, NULL, 0);	/* before the
+							   routes go */
 	ipsec_route_teardown(s);
 	if (s->dp != NULL)
 		dp_free(s->dp);

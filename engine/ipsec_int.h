@@ -79,6 +79,8 @@ struct ipsec {
 	struct esp_sadb		*sadb;
 	struct datapath		*dp;
 	bool			 routed, nft;
+	struct prefix		*steer;		/* the peers' prefixes routed */
+	size_t			 nsteer;
 	struct ipsec_child	*children;
 	struct ipsec_pending	 pending[IPSEC_PENDING_MAX];
 	struct ipsec_held	 held[IPSEC_HELD_MAX];

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -132,6 +133,12 @@ route_peers(struct ipsec *s, const char *table, char *err, size_t errlen)
 	char pfx[IPADDR_STRLEN + 8];
 	size_t i;
 
+	free(s->steer);
+	s->nsteer = 0;
+	if ((s->steer = calloc(s->cfg->npeers + 1, sizeof(*s->steer))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < s->cfg->npeers; i++) {
 		pc = &s->cfg->peers[i];
 		if (pc->remote.addr.family == AF_INET6 && s->net6.fd < 0) {
@@ -142,6 +149,7 @@ route_peers(struct ipsec *s, const char *table, char *err, size_t errlen)
 		}
 		if (route_peer(s, pc, table, err, errlen) != 0)
 			return -1;
+		s->steer[s->nsteer++] = pc->remote;
 	}
 	return 0;
 }
@@ -254,4 +262,7 @@ ipsec_route_teardown(struct ipsec *s)
 	if (s->nft)
 		run(nftc, NULL);
 	s->routed = s->nft = false;
+	free(s->steer);
+	s->steer = NULL;
+	s->nsteer = 0;
 }
