@@ -369,6 +369,39 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	return m != NULL;
 }
 
+/* Whether entry x protects traffic of proto with peer at its remote end. */
+static bool
+protects_peer(const struct spd_entry *x, int proto, const struct ipaddr *peer)
+{
+	const struct spd_sel *sel = &x->key.sel;
+	struct prefix remote;
+
+	if (x->action != SPD_PROTECT && x->dp == SPD_DP_NONE)
+		return false;
+	if (x->key.mask != 0)
+		return false;	/* a twin: its entry answers */
+	if (proto != 0 && sel->proto != 0 && sel->proto != proto)
+		return false;
+	remote.addr = x->key.dir == SPD_OUT ? sel->dst : sel->src;
+	remote.len = x->key.dir == SPD_OUT ? sel->dlen : sel->slen;
+	return ipaddr_in_prefix(peer, &remote);
+}
+
+bool
+engine_peer_protected(struct engine *e, int proto, const struct ipaddr *peer)
+{
+	const struct sock *s;
+	bool yes = false;
+	size_t i;
+
+	pthread_mutex_lock(&e->lock);
+	for (s = e->first; s != NULL && !yes; s = s->next)
+		for (i = 0; i < s->entries.n && !yes; i++)
+			yes = protects_peer(&s->entries.v[i], proto, peer);
+	pthread_mutex_unlock(&e->lock);
+	return yes;
+}
+
 /* Re-translates every socket under e->xc, all or nothing. */
 static int
 retranslate_all(struct engine *e)

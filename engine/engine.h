@@ -72,6 +72,13 @@ bool engine_flow_lookup(struct engine *e, bool out, int proto,
     const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
     struct engine_flow *f);
 
+/* Whether an owned entry protects some of the traffic with peer: a
+ * protected entry (either direction, any datapath form) whose remote end
+ * holds peer, for protocol proto (0: any). What the IKE responder asks
+ * before it grants a CHILD SA wider than one flow. */
+bool engine_peer_protected(struct engine *e, int proto,
+    const struct ipaddr *peer);
+
 /* With the userspace datapath, what it does:
  * - it steers the traffic to steer[0..nsteer) into its TUN device:
  *   outbound protected flows to there are left to it (written as allow);

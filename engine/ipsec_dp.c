@@ -2,8 +2,9 @@
  * ipsec_route.c fill with the traffic for configured peers; its router
  * asks the engine what each packet's flow wants (engine_flow_lookup):
  * protected flows go out as ESP on their CHILD SA (or wait for IKE to make
- * one, held meanwhile when mandatory), the rest goes back out in the
- * clear through a raw socket that bypasses the TUN routes. Decrypted
+ * one, held meanwhile when mandatory), flows no owned entry decides go on
+ * a CHILD SA that covers them if there is one, the rest goes back out in
+ * the clear through a raw socket that bypasses the TUN routes. Decrypted
  * packets must fit their CHILD SA's traffic selectors. */
 #include "config.h"
 
@@ -147,6 +148,25 @@ ipsec_dp_release_held(struct ipsec *s)
 	}
 }
 
+/* A packet no owned entry decides (a ping reply, a server the policies
+ * do not name): on an installed CHILD SA whose selectors cover it, as the
+ * peer that negotiated it expects (a host-to-host SA, say); else as it
+ * came. */
+static struct esp_sa *
+route_unowned(struct ipsec *s, const uint8_t *ip, size_t len,
+    const struct ipsec_flow *f, struct sockaddr_storage *peer)
+{
+	struct ipsec_child *c;
+
+	if ((c = child_for(s, f)) != NULL) {
+		ipaddr_to_sockaddr(&c->k.remote.addr, c->k.remote.port, peer);
+		s->unowned_sent++;
+		return c->out;
+	}
+	send_clear(s, ip, len, f);
+	return NULL;
+}
+
 static struct esp_sa *
 route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 {
@@ -164,7 +184,9 @@ route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 	if (f.later_fragment)
 		return route_fragment(s, ip, len, &f, peer);
 	if (!engine_flow_lookup(s->e, true, f.proto, &f.src, f.sport, &f.dst,
-	    f.dport, &ef) || ef.action == FLOW_ALLOW) {
+	    f.dport, &ef))
+		return route_unowned(s, ip, len, &f, peer);
+	if (ef.action == FLOW_ALLOW) {
 		send_clear(s, ip, len, &f);
 		return NULL;
 	}

@@ -91,6 +91,7 @@ struct ipsec {
 	char			*text;
 	uint64_t		 dropped_clear;	/* mandatory packets without SA */
 	uint64_t		 clear_sent, clear_errors;
+	uint64_t		 unowned_sent;	/* no owned entry: on a CHILD SA */
 };
 
 uint64_t ipsec_now_ms(void);

@@ -30,7 +30,7 @@ dumped() {
 }
 
 capture_start() {
-	ip netns exec "$1" tcpdump -U -n -i "$2" -w "$DIR/cap.pcap" \
+	ip netns exec "$1" tcpdump --immediate-mode -U -n -i "$2" -w "$DIR/cap.pcap" \
 	    > "$DIR/tcpdump.log" 2>&1 &
 	TCPDUMP=$!
 	at_exit "kill $TCPDUMP 2>/dev/null; wait $TCPDUMP 2>/dev/null"
