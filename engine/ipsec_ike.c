@@ -64,7 +64,7 @@ ipsec_ike_from_dp(const uint8_t *msg, size_t len,
 		return;
 	src.port = (uint16_t)port;
 	if (ipsec_local_for(&src.addr, &dst.addr) != 0)
-		dst.addr = s->local;
+		dst.addr = src.addr.family == AF_INET6 ? s->local6 : s->local;
 	dst.port = IKE_NATT_PORT;
 	memset(buf, 0, 4);
 	memcpy(buf + 4, msg, len);
