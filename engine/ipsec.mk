@@ -13,11 +13,14 @@ check_PROGRAMS += ipsec-node
 ipsec_node_SOURCES = tests/integration/ipsec-node.c
 ipsec_node_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
 	libconfig.a libcore.a $(EXT_LIBS)
-EXTRA_DIST += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
-	tests/integration/ipsec_kernel.sh
+EXTRA_DIST += tests/integration/ipsec_lib.sh \
+	tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
+	tests/integration/ipsec_kernel.sh tests/integration/ipsec_tunnel6.sh \
+	tests/integration/ipsec_nopeer.sh tests/integration/ipsec_strongswan_resp.sh
 if NETNS_TESTS
 TESTS += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
-	tests/integration/ipsec_kernel.sh
+	tests/integration/ipsec_kernel.sh tests/integration/ipsec_tunnel6.sh \
+	tests/integration/ipsec_nopeer.sh tests/integration/ipsec_strongswan_resp.sh
 endif
 
 FUZZ_TARGETS += fuzz_ipsec_flow

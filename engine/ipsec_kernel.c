@@ -47,7 +47,9 @@ ipsec_kernel_open(struct ipsec *s)
 	/* the kernel takes ESP in UDP off port 4500 itself; IKE messages
 	 * (non-ESP marker) still reach the socket */
 	if (setsockopt(s->net4.fd_natt, IPPROTO_UDP, UDP_ENCAP, &encap,
-	    sizeof(encap)) != 0)
+	    sizeof(encap)) != 0 || (s->net6.fd_natt >= 0 &&
+	    setsockopt(s->net6.fd_natt, IPPROTO_UDP, UDP_ENCAP, &encap,
+	    sizeof(encap)) != 0))
 		return -errno;
 	return xfrm_mon_open(&s->mon, on_xfrm, s);
 }

@@ -101,7 +101,8 @@ counters(struct ipsec *s, struct strbuf *sb)
 	strbuf_printf(sb, "datapath tun=%s tun_rx=%llu tun_tx=%llu udp_rx=%llu "
 	    "esp_tx=%llu raw_rx=%llu keepalives=%llu invalid=%llu "
 	    "unknown_spi=%llu policy_drops=%llu errors=%llu clear_sent=%llu "
-	    "clear_errors=%llu mandatory_held_sent=%llu mandatory_dropped=%llu\n", s->tunname,
+	    "clear_errors=%llu mandatory_held_sent=%llu mandatory_dropped=%llu "
+	    "unowned_sent=%llu\n", s->tunname,
 	    (unsigned long long)d->tun_rx, (unsigned long long)d->tun_tx,
 	    (unsigned long long)d->udp_rx, (unsigned long long)d->udp_tx,
 	    (unsigned long long)d->raw_rx, (unsigned long long)d->keepalives,
@@ -111,7 +112,8 @@ counters(struct ipsec *s, struct strbuf *sb)
 	    (unsigned long long)s->clear_sent,
 	    (unsigned long long)s->clear_errors,
 	    (unsigned long long)s->held_sent,
-	    (unsigned long long)s->dropped_clear);
+	    (unsigned long long)s->dropped_clear,
+	    (unsigned long long)s->unowned_sent);
 }
 
 void
