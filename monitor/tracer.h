@@ -93,7 +93,9 @@ extern struct tracer *tr;
 	PTRACE_O_TRACESYSGOOD)
 
 /* tracer.c */
-int	tracer_main(int ctl, int ev, pid_t daemon, bool any_netns);
+int	tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu);
+/* Pins the calling thread to cpu (>= 0). */
+void	pin_to_cpu(int cpu);
 void	tracer_go_passive(void);
 
 /* ask.c */
