@@ -88,12 +88,8 @@ expect_eq "signal handler ran" "$(tail -1 "$T/sig")" "usr1 1"
 # traces new execs (the marks are replayed)
 filters() { sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$1/status"; }
 tracer_of() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
-mkfifo "$T/re.in"
-$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/re.in" >"$T/re" &
-RE=$!
-at_exit "kill $RE 2>/dev/null"
-exec 8>"$T/re.in"
-wait_for 10 grep -q started "$T/re" || fail "slow client did not start"
+slow_start re "$P"
+RE=$SLOW
 expect_eq "traced by the tracer" "$(tracer_of "$RE")" "$TRACER_PID"
 kill -KILL "$TRACER_PID"
 respawned() { kill -USR1 "$MON_PID"; sleep 0.1; grep -q "a new one attaches" "$T/events"; }
@@ -103,8 +99,7 @@ check "it attaches the running programs" wait_for 10 newtracer "$RE"
 check "the server too" wait_for 10 newtracer "$S"
 TRACER_PID=$(tracer_of "$RE")
 expect_eq "our filter found, not stacked" "$(filters "$RE")" 1
-echo go >&8
-exec 8>&-
+slow_go
 check "the program finishes" wait "$RE"
 check "its connect is reported by the new tracer" grep -q "connect pid=$RE " "$T/ev.log"
 $INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$P" >/dev/null &
@@ -113,17 +108,11 @@ wait "$N"
 check "a new exec is traced by the new tracer" grep -q "connect pid=$N " "$T/ev.log"
 
 # 6. the monitor killed while programs run
-mkfifo "$T/slow.in"
-$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
-SLOW=$!
-at_exit "kill $SLOW 2>/dev/null"
-exec 7>"$T/slow.in"
-wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+slow_start slow "$P"
 kill -KILL "$MON_PID"
 wait "$MON_PID" 2>/dev/null
 MON_PID=""
-echo go >&7
-exec 7>&-
+slow_go
 check "client finishes after the monitor died" wait "$SLOW"
 check "client talked to the server" grep -q "^client $SLOW " "$T/slow"
 kill "$SRV" 2>/dev/null
