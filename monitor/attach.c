@@ -30,6 +30,8 @@
 #include "engine/log.h"
 #include "monitor/tracer.h"
 
+#define SETTLE_MS	500
+
 /* Seizes every thread of tgid; with interrupt, stops them too. */
 static int
 seize_threads(struct proc *p, bool interrupt, bool sigstop)
@@ -150,6 +152,32 @@ untouchable(pid_t pid)
 	return no;
 }
 
+static bool
+unstarted(void)
+{
+	struct tracee *t;
+
+	for (t = tr->tracees; t != NULL; t = t->next)
+		if (!t->started)
+			return true;
+	return false;
+}
+
+/* Handles the first stops of what a scan attached (the filter goes in
+ * there), for up to SETTLE_MS, so that a status asked next shows them
+ * traced with their filter. */
+static void
+settle(void)
+{
+	int i;
+
+	for (i = 0; i < SETTLE_MS && unstarted(); i++) {
+		reap();
+		if (unstarted())
+			usleep(1000);
+	}
+}
+
 void
 scan_procs(void)
 {
@@ -183,6 +211,7 @@ scan_procs(void)
 			attach_proc(pid, exe, false);
 	}
 	closedir(d);
+	settle();
 }
 
 int

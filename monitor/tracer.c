@@ -184,10 +184,14 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 			return 0;
 		if ((n = epoll_wait(tr->ep, evs, 8, -1)) < 0 && errno != EINTR)
 			return 1;
-		for (i = 0; i < n; i++) {
+		/* stops first: a status asked in the same batch must see
+		 * what they changed (a filter just injected) */
+		for (i = 0; i < n; i++)
 			if (evs[i].data.fd == tr->sigfd)
 				on_signal();
-			else if (evs[i].data.fd == tr->ctl)
+		reap();
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == tr->ctl)
 				on_ctl();
 			else if (evs[i].data.fd == tr->fan && tr->fan >= 0)
 				fan_handle();
