@@ -225,6 +225,9 @@ ipsec_start(struct engine *e, const struct conf *cfg, struct ipsec **out)
 		release(s);
 		return rc;
 	}
+	/* ESP in UDP arrives on the IKE socket of port 4500 */
+	if (!s->kernel)
+		dp_socket_buffers(s->net4.fd_natt);
 	err[0] = '\0';
 	rc = s->kernel ? ipsec_kernel_open(s) : ipsec_dp_open(s, err, sizeof(err));
 	if (rc == 0)
