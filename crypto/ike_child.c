@@ -366,6 +366,7 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 	k->spi_in = spi_in;
 	k->spi_out = spi_out;
 	k->replaces_spi_in = replaces;
+	k->we_initiated = we_initiated;
 	k->transport = transport;
 	k->encap = sa->natt;
 	k->local = sa->local;
