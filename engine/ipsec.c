@@ -92,6 +92,15 @@ on_timer(struct ipsec *s)
 }
 
 static void
+on_rekey(struct ipsec *s)
+{
+	uint64_t n;
+
+	if (read(s->rekeyfd, &n, sizeof(n)) == sizeof(n))
+		ipsec_rekey_all(s);
+}
+
+static void
 on_fd(struct ipsec *s, int fd)
 {
 	if (fd == s->net4.fd)
@@ -109,6 +118,8 @@ on_fd(struct ipsec *s, int fd)
 		xfrm_mon_dispatch(s->mon);
 	else if (fd == s->timerfd)
 		on_timer(s);
+	else if (fd == s->rekeyfd)
+		on_rekey(s);
 }
 
 static void *
@@ -148,11 +159,12 @@ open_loop(struct ipsec *s)
 
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (s->rekeyfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    (s->timerfd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
 	    timerfd_settime(s->timerfd, 0, &its, NULL) != 0)
 		return -errno;
-	if (watch(s, s->stopfd) || watch(s, s->timerfd) ||
+	if (watch(s, s->stopfd) || watch(s, s->timerfd) || watch(s, s->rekeyfd) ||
 	    watch(s, s->net4.fd) || watch(s, s->net4.fd_natt) ||
 	    watch(s, s->tun) || watch(s, s->rawfd) ||
 	    (s->mon != NULL && watch(s, xfrm_mon_fd(s->mon))))
@@ -179,6 +191,8 @@ release(struct ipsec *s)
 		close(s->stopfd);
 	if (s->timerfd >= 0)
 		close(s->timerfd);
+	if (s->rekeyfd >= 0)
+		close(s->rekeyfd);
 	pthread_mutex_destroy(&s->text_mu);
 	free(s->text);
 	free(s);
@@ -193,7 +207,7 @@ alloc(struct engine *e, const struct conf *cfg)
 		return NULL;
 	s->e = e;
 	s->cfg = cfg;
-	s->epfd = s->stopfd = s->timerfd = -1;
+	s->epfd = s->stopfd = s->timerfd = s->rekeyfd = -1;
 	s->tun = s->rawfd = s->clearfd = -1;
 	s->net4.fd = s->net4.fd_natt = -1;
 	pthread_mutex_init(&s->text_mu, NULL);
@@ -259,6 +273,16 @@ delete_one(void *arg, uint64_t ispi, uint64_t rspi, bool initiator,
 
 	(void)rspi; (void)initiator; (void)local; (void)remote; (void)nchildren;
 	ike_delete_ike(s->ike, ipsec_now_ms(), ispi);
+}
+
+int
+ipsec_rekey_children(struct ipsec *s)
+{
+	uint64_t one = 1;
+
+	if (s == NULL || !s->running)
+		return -EINVAL;
+	return write(s->rekeyfd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
 
 void

@@ -1,5 +1,6 @@
 /* The glue's CHILD SA list: which CHILD SA may carry outbound traffic
- * around a rekey, the inbound SA kept a moment after a delete, expiry.
+ * around a rekey, the inbound SA kept a moment after a delete, expiry,
+ * rekeys on request.
  *
  * A rekey (RFC 7296 §2.8) without loss: the initiator of the exchange
  * sends on the new CHILD SA as soon as it has it; the responder keeps
@@ -98,4 +99,36 @@ ipsec_sweep(struct ipsec *s)
 		ike_delete_child(s->ike, ipsec_now_ms(), c->k.spi_in);
 		ipsec_child_free(s, c);
 	}
+}
+
+/* true when a newer CHILD SA replaces c (a rekey waiting for the old
+ * one's delete). */
+static bool
+replaced(const struct ipsec *s, const struct ipsec_child *c)
+{
+	const struct ipsec_child *d;
+
+	for (d = s->children; d != NULL; d = d->next)
+		if (d->retired_ms == 0 && d->k.replaces_spi_in == c->k.spi_in)
+			return true;
+	return false;
+}
+
+void
+ipsec_rekey_all(struct ipsec *s)
+{
+	struct ipsec_child *c;
+	uint64_t now = ipsec_now_ms();
+
+	for (c = s->children; c != NULL; c = c->next) {
+		if (c->dead || c->retired_ms != 0 || replaced(s, c))
+			continue;
+		events_emit("ipsec child rekey spi_in=%08x by=request",
+		    c->k.spi_in);
+		if (ike_rekey_child(s->ike, now, c->k.spi_in) != 0)
+			events_emit("ipsec child rekey failed spi_in=%08x "
+			    "reason=\"no established IKE SA or queue full\"",
+			    c->k.spi_in);
+	}
+	ipsec_flush(s);
 }

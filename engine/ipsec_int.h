@@ -71,7 +71,7 @@ struct ipsec {
 	bool			 kernel;	/* datapath=kernel */
 	struct ike		*ike;
 	struct ike_net		 net4;
-	int			 epfd, stopfd, timerfd;
+	int			 epfd, stopfd, timerfd, rekeyfd;
 	pthread_t		 thread;
 	bool			 running;
 	/* kernel datapath */
@@ -115,6 +115,7 @@ void	 ipsec_child_free(struct ipsec *s, struct ipsec_child *c);
 void	 ipsec_child_retire(struct ipsec *s, struct ipsec_child *c);
 /* true when c may carry outbound traffic now (see ipsec_child.c) */
 bool	 ipsec_child_sendable(const struct ipsec *s, struct ipsec_child *c);
+void	 ipsec_rekey_all(struct ipsec *s);
 void	 ipsec_sweep(struct ipsec *s);
 
 /* ipsec_flow.c (struct ipsec_flow above) */
