@@ -32,3 +32,10 @@ if NETNS_TESTS
 TESTS += tests/integration/daemon_ipsec.sh
 endif
 EXTRA_DIST += tests/integration/daemon_ipsec.sh
+
+# CHILD SA rekeys in the middle of a long transfer (engine/ipsec*, crypto/ike*):
+# ipsecfs <-> ipsecfs, and ipsecfs <-> strongSwan.
+EXTRA_DIST += tests/integration/ipsec_rekey.sh tests/integration/bulk.py
+if NETNS_TESTS
+TESTS += tests/integration/ipsec_rekey.sh
+endif
