@@ -245,6 +245,27 @@ ike_ts_choose(struct ike *ike, struct ike_sa *sa,
 	return false;
 }
 
+/* A rekey keeps the old CHILD SA's selectors when the offer holds them
+ * (RFC 7296 §2.9.2: the new one SHOULD NOT have different ones), though
+ * the initiator may offer wider ones: strongSwan offers its configured
+ * selectors again, and kernel-libipsec drops its route to the peer when
+ * the old CHILD SA, with other selectors, is deleted. */
+static bool
+rekey_ts(const struct ike_payload *pi, const struct ike_payload *pr,
+    const struct ike_child *old, struct ike_ts *local, struct ike_ts *remote)
+{
+	struct ike_ts_pl tsi, tsr;
+
+	if (pi == NULL || pr == NULL || ike_parse_ts(pi, &tsi) != IKE_OK ||
+	    ike_parse_ts(pr, &tsr) != IKE_OK ||
+	    !within_any(&old->ts_remote, &tsi) ||
+	    !within_any(&old->ts_local, &tsr))
+		return false;
+	*local = old->ts_local;
+	*remote = old->ts_remote;
+	return true;
+}
+
 /* --- CHILD SAs --- */
 
 struct ike_child *
@@ -775,7 +796,8 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 		}
 		ike_dh_free(dh);
 	}
-	if (!ike_ts_choose(ike, sa, pi, pr, &nl, &nrs)) {
+	if (!(old != NULL && rekey_ts(pi, pr, old, &nl, &nrs)) &&
+	    !ike_ts_choose(ike, sa, pi, pr, &nl, &nrs)) {
 		ike_add_notify(out, 0, NULL, 0, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}

@@ -481,6 +481,46 @@ test_responder_rekeys(void **state)
 	pair_free(&pr);
 }
 
+/* A peer that rekeys with wider selectors than the CHILD SA has (as
+ * strongSwan offers its configured ones again) gets the old ones back
+ * (RFC 7296 §2.9.2); who initiated each CHILD SA is reported. */
+static void
+test_rekey_keeps_selectors(void **state)
+{
+	struct pair pr;
+	struct ike_child *c;
+	uint32_t spi;
+	size_t i = 0, j = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+	assert_true(pr.a.child[i].we_initiated);
+	assert_false(pr.b.child[j].we_initiated);
+	spi = pr.a.child[i].spi_in;
+	assert_non_null(c = ike_child_find(pr.a.ike->sas, spi));
+	c->ts_local.sport = c->ts_remote.sport = 0;
+	c->ts_local.eport = c->ts_remote.eport = 65535;
+	assert_int_equal(ike_rekey_child(pr.a.ike, pr.now, spi), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+	assert_int_equal(pr.a.child[i].replaces_spi_in, spi);
+	assert_true(pr.a.child[i].we_initiated);
+	assert_false(pr.b.child[j].we_initiated);
+	assert_int_equal(pr.b.child[j].ts_local.sport, 21);
+	assert_int_equal(pr.b.child[j].ts_local.eport, 21);
+	assert_int_equal(pr.b.child[j].ts_remote.sport, 40000);
+	assert_int_equal(pr.b.child[j].ts_remote.eport, 40000);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(pr.a.child[i].ts_local.eport, 40000);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_CHILD_DOWN, NULL)->spi_in, spi);
+	pair_free(&pr);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -1061,6 +1101,7 @@ main(void)
 		cmocka_unit_test(test_behind_nat),
 		cmocka_unit_test(test_initiate_while_connecting),
 		cmocka_unit_test(test_ts_hook),
+		cmocka_unit_test(test_rekey_keeps_selectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
