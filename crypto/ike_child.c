@@ -312,6 +312,19 @@ ike_child_remove(struct ike *ike, struct ike_sa *sa, uint32_t spi_in)
 		ike->fn(ike->arg, &ev);
 }
 
+/* true when our own rekey of the CHILD SA spi_in has completed: we are
+ * deleting it. */
+static bool
+rekeyed_by_us(const struct ike_sa *sa, uint32_t spi_in)
+{
+	size_t i;
+
+	for (i = 0; i < sa->nchild; i++)
+		if (sa->child[i].rekey_of == spi_in && sa->child[i].we_initiated)
+			return true;
+	return false;
+}
+
 /* Nonces compared as byte strings, a prefix being the lower. */
 static bool
 nonce_lt(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -772,6 +785,13 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 		    (old = child_by_out(sa, ike_get32(rn.spi))) == NULL) {
 			ike_add_notify(out, PROTO_ESP, rn.spi, 4,
 			    N_CHILD_SA_NOT_FOUND, NULL, 0);
+			return;
+		}
+		if (rekeyed_by_us(sa, old->spi_in)) {
+			/* we are closing it (RFC 7296 §2.8.1): the peer's
+			 * rekey crossed ours, which ended first */
+			ike_add_notify(out, 0, NULL, 0, N_TEMPORARY_FAILURE,
+			    NULL, 0);
 			return;
 		}
 	}
