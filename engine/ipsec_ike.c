@@ -199,7 +199,7 @@ static void
 child_up(struct ipsec *s, const struct ike_child_keys *k)
 {
 	struct ipsec_child *c;
-	char err[160], tl[128], tr[128], r[IPADDR_STRLEN];
+	char err[160], tl[128], tr[128], r[IPADDR_STRLEN], rk[40] = "";
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -234,11 +234,14 @@ child_up(struct ipsec *s, const struct ike_child_keys *k)
 		ipsec_dp_release_held(s);
 	ts_str(&k->ts_local, tl, sizeof(tl));
 	ts_str(&k->ts_remote, tr, sizeof(tr));
+	if (k->replaces_spi_in != 0)
+		snprintf(rk, sizeof(rk), " rekey of=%08x by=%s",
+		    k->replaces_spi_in, k->we_initiated ? "us" : "peer");
 	events_emit("ipsec child installed peer=%s spi_in=%08x spi_out=%08x mode=%s "
 	    "encap=%s local=%s remote=%s%s",
 	    addr(&k->remote.addr, r), k->spi_in, k->spi_out,
 	    k->transport ? "transport" : "tunnel", k->encap ? "udp" : "no",
-	    tl, tr, k->replaces_spi_in ? " rekey" : "");
+	    tl, tr, rk);
 }
 
 static void
