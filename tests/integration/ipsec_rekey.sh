@@ -3,8 +3,8 @@
 # connection under `encryption mandatory` carries a 32 MB file each way
 # at a steady rate (bulk.py, 8 s) while the CHILD SA is rekeyed three
 # times: by A (SIGUSR2: ipsec_rekey_children), by B, and by both at once
-# (a collision, RFC 7296 §2.8.1, when the two requests cross; otherwise
-# two rekeys in a row). After each, while data still flows, `sas` shows
+# (a collision, RFC 7296 §2.8.1: IKE is held back with nftables until
+# both requests are out). After each, while data still flows, `sas` shows
 # one CHILD SA on each side with new SPIs, the same pair both sides, the
 # old ones gone. At the end both files arrived whole (sha256), no ESP
 # packet was dropped (unknown SPI, per-SA drops, full socket buffer) and
@@ -13,6 +13,7 @@
 # encap = auto without NAT), where IKE and ESP arrive on different
 # sockets.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/rekey_lib.sh"
 need_root
 need_cmd ip nft python3 sha256sum timeout
 NODE=$top_builddir/ipsec-node
@@ -80,16 +81,6 @@ children() {
 	    "$DIR/$1.dump"
 }
 
-# received: bytes A and B received so far, the smaller
-received() {
-	local a b
-	a=$(stat -c %s "$DIR/a.recv" 2>/dev/null || echo 0)
-	b=$(stat -c %s "$DIR/b.recv" 2>/dev/null || echo 0)
-	[ "$a" -lt "$b" ] && echo "$a" || echo "$b"
-}
-past() { [ "$(received)" -ge $(($1 * MB * 1048576 / 100)) ]; }
-running() { ! past 100; }
-
 # settled OLD_A: A and B each have exactly one CHILD SA, the same one
 # (A's spi_in is B's spi_out), and neither SPI of OLD_A ("in out")
 settled() {
@@ -105,15 +96,30 @@ settled() {
 # counter SIDE NAME: a counter of SIDE's datapath line (last dump)
 counter() { sed -n "s/^datapath .* $2=\([0-9]*\).*/\1/p" "$DIR/$1.dump"; }
 
+# asked SIDE SPI: SIDE has sent its request to rekey its CHILD SA SPI
+asked() {
+	dump "$1"
+	grep -q "ipsec child rekey spi_in=$2 by=request" "$DIR/$1.dump"
+}
+
 # rekey WHO PERCENT: when both have received PERCENT, SIGUSR2 to WHO
-# (a, b or "a b"); then waits until the new CHILD SA replaced the old one
+# (a, b or "a b"); then waits until the new CHILD SA replaced the old one.
+# "a b": IKE is held back until both requests are out, so they cross.
 rekey() {
-	local who=$1 pct=$2 old pids=""
+	local who=$1 pct=$2 old pids="" w
 	wait_for 60 past "$pct" || fail "transfer stuck before $pct % ($(received) bytes)"
 	dump a
 	old=$(children a)
 	for w in $who; do eval "pids=\"\$pids \$PID_$w\""; done
-	kill -USR2 $pids
+	if [ "$who" = "a b" ]; then
+		hold_ike "$A" "$B" || fail "cannot hold IKE back (nft)"
+		kill -USR2 $pids
+		wait_for 5 asked a "${old% *}" && wait_for 5 asked b "${old#* }" ||
+		    fail "a rekey request did not leave"
+		release_ike "$A" "$B"	# both are retransmitted 1 s later
+	else
+		kill -USR2 $pids
+	fi
 	if wait_for 10 settled "$old"; then
 		pass "rekey by $who at $pct %: $old -> $(children a) (A's in/out)"
 		check "... while the transfer runs" running
@@ -124,14 +130,35 @@ rekey() {
 		echo "A:"; children a; echo "B:"; children b
 		fail "rekey by $who at $pct %: CHILD SAs did not settle"
 	fi
+	[ "$who" != "a b" ] || collided "$old"
 	REKEYS="$REKEYS $old"
 }
 
-# snmp NS PROTO FIELD: a counter of NS's /proc/net/snmp (Tcp RetransSegs,
-# Udp RcvbufErrors)
-snmp() {
-	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p { if (c) { print $c; exit }
-	    for (i = 1; i <= NF; i++) if ($i == f) c = i }' /proc/net/snmp
+# collided OLD: the two rekeys of OLD (A's "in out") met, in one of the
+# ways RFC 7296 §2.8.1 allows: both exchanges crossed (each side made two
+# CHILD SAs to replace it and the redundant one was deleted), or one
+# ended first and the other request got TEMPORARY_FAILURE (43), or, if
+# it came after the delete, CHILD_SA_NOT_FOUND (44)
+collision() {
+	local na nb
+	dump a; dump b
+	na=$(grep -c "ipsec child installed .* rekey of=${1% *} " "$DIR/a.dump")
+	nb=$(grep -c "ipsec child installed .* rekey of=${1#* } " "$DIR/b.dump")
+	if [ "$na $nb" = "2 2" ]; then
+		echo "both exchanges crossed"
+	elif cat "$DIR/a.dump" "$DIR/b.dump" | grep -q "ike failed .* notify=4[34] "; then
+		cat "$DIR/a.dump" "$DIR/b.dump" |
+		    sed -n 's/.*ike failed .* notify=\(4[34]\) .*/one ended first, the other got notify \1/p'
+	else
+		return 1
+	fi
+}
+collided() {
+	if wait_for 5 collision "$1"; then
+		pass "the rekeys collided: $(collision "$1")"
+	else
+		fail "the rekeys did not collide"
+	fi
 }
 
 # run MODE ENCAP
@@ -182,9 +209,7 @@ run() {
 	    "$(sha256sum < "$DIR/b.recv")" "$(sha256sum < "$DIR/a.data")"
 	for side in a b; do
 		check "$mode/$encap: $side never waited ${MAXGAP}s for data" \
-		    awk -v m="$MAXGAP" '{ for (i = 1; i <= NF; i++)
-			if ($i ~ /^max_gap=/) { sub(/max_gap=/, "", $i);
-			exit !($i < m) } }' "$DIR/$side.bulk"
+		    no_stall "$side"
 		dump "$side"
 		check "$side: one CHILD SA, mode=$mode, carried traffic" \
 		    grep -Eq "^child .*mode=$mode encap=$([ "$encap" = yes ] && echo udp || echo no) .*packets_in=[1-9]" "$DIR/$side.dump"
@@ -197,7 +222,7 @@ run() {
 			    sh -c "! grep -q '^child .*spi_[a-z]*=$spi ' '$DIR/$side.dump'"
 		done
 		check "$side: events tell the rekeys" \
-		    test "$(grep -c 'ipsec child installed .* rekey$' "$DIR/$side.dump")" -ge 3
+		    test "$(grep -c 'ipsec child installed .* rekey of=' "$DIR/$side.dump")" -ge 3
 	done
 	expect_eq "$mode/$encap: the kernel dropped no ESP for a full socket buffer" \
 	    "$(($(snmp "$A" Udp RcvbufErrors) - ua)) $(($(snmp "$B" Udp RcvbufErrors) - ub))" "0 0"

@@ -4,8 +4,8 @@
 # `encryption mandatory` carries a 32 MB file each way at a steady rate
 # (bulk.py, 8 s) while the CHILD SA is rekeyed by charon (`swanctl
 # --rekey --child`), by ipsecfs (SIGUSR2: ipsec_rekey_children) and by
-# both at once (swanctl starts first; its start-up usually outlasts our
-# exchange, so the two rekeys run back to back). After each, while data
+# both at once (a collision, RFC 7296 §2.8.1: IKE is held back with
+# nftables until both requests are out). After each, while data
 # still flows, charon has one installed CHILD SA whose SPIs are ours the
 # other way round, both new. At the end both files arrived whole
 # (sha256), ipsecfs dropped no ESP packet (unknown SPI, per SA, full
@@ -13,6 +13,7 @@
 # stall).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/charon_lib.sh"
+. "$top_srcdir/tests/integration/rekey_lib.sh"
 need_root
 need_cmd ip nft python3 sha256sum unshare nsenter swanctl timeout
 NODE=$top_builddir/ipsec-node
@@ -107,15 +108,6 @@ theirs() {
 	    on && $1 == "in" { i = $2 } on && $1 == "out" { print i, $2 }' \
 	    "$DIR/list-sas" | tr -d ,
 }
-received() {
-	local a b
-	a=$(stat -c %s "$DIR/a.recv" 2>/dev/null || echo 0)
-	b=$(stat -c %s "$DIR/b.recv" 2>/dev/null || echo 0)
-	[ "$a" -lt "$b" ] && echo "$a" || echo "$b"
-}
-past() { [ "$(received)" -ge $(($1 * MB * 1048576 / 100)) ]; }
-running() { ! past 100; }
-
 # settled OLD: one CHILD SA each side, the same one (our spi_in is
 # charon's out), and neither SPI of OLD (ours, "in out")
 settled() {
@@ -129,23 +121,35 @@ settled() {
 }
 counter() { sed -n "s/^datapath .* $1=\([0-9]*\).*/\1/p" "$DIR/b.dump"; }
 
+# requests: CREATE_CHILD_SA requests charon has sent so far
+requests() { grep -c "generating CREATE_CHILD_SA request" "$DIR/charon.log"; }
+# asked SPI: we have sent our request to rekey our CHILD SA SPI
+asked() {
+	dump
+	grep -q "ipsec child rekey spi_in=$1 by=request" "$DIR/b.dump"
+}
+
 # rekey WHO PERCENT: when both have received PERCENT, charon, ipsecfs
-# or both rekey the CHILD SA; then waits until the new one replaced it
+# or both rekey the CHILD SA; then waits until the new one replaced it.
+# Both: IKE is held back in both namespaces until both requests are out.
 rekey() {
-	local who=$1 pct=$2 old sw
+	local who=$1 pct=$2 old n sw
 	wait_for 60 past "$pct" || fail "transfer stuck before $pct % ($(received) bytes)"
 	dump
 	old=$(ours)
-	# swanctl takes a few tens of ms to start: it goes first, so that
-	# both requests may cross
+	n=$(requests)
 	case $who in
-	*charon*) swan --rekey --child glue > "$DIR/rekey.out" 2>&1 & sw=$! ;;
-	esac
-	case $who in
-	*ipsecfs*) sleep "${REKEY_DELAY:-0.03}"; kill -USR2 "$NPID" ;;
-	esac
-	case $who in
-	*charon*) wait "$sw" || fail "swanctl --rekey: $(cat "$DIR/rekey.out")" ;;
+	charon) swan --rekey --child glue > "$DIR/rekey.out" 2>&1 ||
+		fail "swanctl --rekey: $(cat "$DIR/rekey.out")" ;;
+	ipsecfs) kill -USR2 "$NPID" ;;
+	*)	hold_ike "$A" "$B" || fail "cannot hold IKE back (nft)"
+		kill -USR2 "$NPID"
+		swan --rekey --child glue > "$DIR/rekey.out" 2>&1 & sw=$!
+		wait_for 5 asked "${old% *}" &&
+		    wait_for 5 sh -c "[ \$(grep -c 'generating CREATE_CHILD_SA request' '$DIR/charon.log') -gt $n ]" ||
+		    fail "a rekey request did not leave"
+		release_ike "$A" "$B"	# both retransmitted 1 s later
+		wait "$sw" || fail "swanctl --rekey: $(cat "$DIR/rekey.out")" ;;
 	esac
 	if wait_for 15 settled "$old"; then
 		pass "rekey by $who at $pct %: $old -> $(ours) (our in/out)"
@@ -156,11 +160,35 @@ rekey() {
 		echo "ours:"; ours; echo "charon's:"; cat "$DIR/list-sas"
 		fail "rekey by $who at $pct %: CHILD SAs did not settle"
 	fi
+	[ "$who" = charon ] || [ "$who" = ipsecfs ] || collided "$old"
 	REKEYS="$REKEYS $old"
 }
-snmp() {
-	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p { if (c) { print $c; exit }
-	    for (i = 1; i <= NF; i++) if ($i == f) c = i }' /proc/net/snmp
+
+# collision OLD: how the two rekeys of OLD (ours, "in out") met, in one
+# of the ways RFC 7296 §2.8.1 allows: both exchanges crossed (we made two
+# CHILD SAs to replace it), or one ended first and the other request got
+# TEMPORARY_FAILURE or, after the delete, CHILD_SA_NOT_FOUND (charon's
+# log names them TEMP_FAIL and NO_CHILD_SA)
+collision() {
+	dump
+	if [ "$(grep -c "ipsec child installed .* rekey of=${1% *} " "$DIR/b.dump")" = 2 ]; then
+		echo "both exchanges crossed"
+	elif grep -q "ike failed .* notify=4[34] " "$DIR/b.dump"; then
+		sed -n 's/.*ike failed .* notify=\(4[34]\) .*/ours ended last: charon answered notify \1/p' \
+		    "$DIR/b.dump" | head -1
+	elif grep -Eq "parsed CREATE_CHILD_SA response .*N\((TEMP_FAIL|NO_CHILD_SA)\)" "$DIR/charon.log"; then
+		sed -n 's/.*parsed CREATE_CHILD_SA response .*N(\([A-Z_]*\)).*/charon ended last: we answered \1/p' \
+		    "$DIR/charon.log" | head -1
+	else
+		return 1
+	fi
+}
+collided() {
+	if wait_for 5 collision "$1"; then
+		pass "the rekeys collided: $(collision "$1")"
+	else
+		fail "the rekeys did not collide"
+	fi
 }
 
 ta=$(snmp "$A" Tcp RetransSegs); tb=$(snmp "$B" Tcp RetransSegs)
@@ -190,10 +218,7 @@ expect_eq "charon's side received our file whole" \
 expect_eq "our side received charon's side's file whole" \
     "$(sha256sum < "$DIR/b.recv")" "$(sha256sum < "$DIR/a.data")"
 for side in a b; do
-	check "$side never waited ${MAXGAP}s for data" \
-	    awk -v m="$MAXGAP" '{ for (i = 1; i <= NF; i++)
-		if ($i ~ /^max_gap=/) { sub(/max_gap=/, "", $i);
-		exit !($i < m) } }' "$DIR/$side.bulk"
+	check "$side never waited ${MAXGAP}s for data" no_stall "$side"
 done
 dump
 check "our CHILD SA is tunnel-in-UDP and carried traffic" \
@@ -210,7 +235,7 @@ done
 check "charon's installed CHILD SA is tunnel-in-UDP AES-GCM" \
     grep -q "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128" "$DIR/list-sas"
 check "events tell the rekeys" \
-    test "$(grep -c 'ipsec child installed .* rekey$' "$DIR/b.dump")" -ge 3
+    test "$(grep -c 'ipsec child installed .* rekey of=' "$DIR/b.dump")" -ge 3
 expect_eq "the kernel dropped no ESP for our full socket buffer" \
     "$(($(snmp "$B" Udp RcvbufErrors) - ub))" 0
 # not checked: charon's single receiver thread falls behind on a loaded
