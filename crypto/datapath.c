@@ -18,10 +18,18 @@
 #define BUFLEN	4096
 #define CAP	(BUFLEN - HEAD - ESP_TAILROOM)
 
-struct datapath {
-	int			 tun, tun_flags, udp, esp;
-	struct esp_sadb		*in;
+/* One address family's sockets (-1: none) and the local address its
+ * peers send to. */
+struct dp_fam {
+	int			 udp, esp;
 	struct ipaddr		 local;
+};
+
+struct datapath {
+	int			 tun, tun_flags;
+	int			 first;		/* dp_new's family */
+	struct dp_fam		 f4, f6;
+	struct esp_sadb		*in;
 	struct esp_sa		*out;
 	struct sockaddr_storage	 peer;
 	dp_route_fn		 route;
@@ -38,6 +46,12 @@ struct datapath {
 	struct sockaddr_storage	 from[DP_BATCH];	/* senders, or destinations */
 };
 
+static struct dp_fam *
+fam(struct datapath *dp, int family)
+{
+	return family == AF_INET6 ? &dp->f6 : &dp->f4;
+}
+
 struct datapath *
 dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
     const struct ipaddr *local)
@@ -48,11 +62,20 @@ dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
 		return NULL;
 	dp->tun = tun;
 	dp->tun_flags = tun_flags;
-	dp->udp = udp;
-	dp->esp = -1;
+	dp->f4.udp = dp->f4.esp = dp->f6.udp = dp->f6.esp = -1;
 	dp->in = in;
-	dp->local = *local;
+	dp->first = local->family;
+	dp_set_udp(dp, udp, local);
 	return dp;
+}
+
+void
+dp_set_udp(struct datapath *dp, int udp, const struct ipaddr *local)
+{
+	struct dp_fam *f = fam(dp, local->family);
+
+	f->udp = udp;
+	f->local = *local;
 }
 
 void
@@ -73,7 +96,12 @@ dp_set_outbound(struct datapath *dp, struct esp_sa *out,
 void
 dp_set_raw_esp(struct datapath *dp, int fd)
 {
-	dp->esp = fd;
+	int family = dp->first;
+	socklen_t len = sizeof(family);
+
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) != 0)
+		family = dp->first;
+	fam(dp, family)->esp = fd;
 }
 
 void
@@ -139,6 +167,26 @@ set_port(struct sockaddr_storage *ss, int port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
+/* Sends the queued m[0..n) from the sockets of their peers' families:
+ * UDP ones (udp) or raw ESP ones. */
+static void
+send_queued(struct datapath *dp, struct mmsghdr *m, int n, bool udp)
+{
+	const struct sockaddr *to;
+	struct dp_fam *f;
+	int i, j;
+
+	for (i = 0; i < n; i = j) {
+		to = m[i].msg_hdr.msg_name;
+		for (j = i + 1; j < n; j++)
+			if (((const struct sockaddr *)m[j].msg_hdr.msg_name)->
+			    sa_family != to->sa_family)
+				break;
+		f = fam(dp, to->sa_family);
+		send_batch(dp, udp ? f->udp : f->esp, m + i, j - i);
+	}
+}
+
 /* Queues the ESP packet of buffer k for sa's socket. */
 static void
 queue(struct datapath *dp, struct esp_sa *sa, int k, uint8_t *esp,
@@ -179,9 +227,9 @@ dp_send(struct datapath *dp, struct esp_sa *sa, const uint8_t *ip, size_t len,
 	dp->from[0] = *peer;
 	queue(dp, sa, 0, esp, esplen, &nu, &nr);
 	if (nu > 0)
-		send_batch(dp, dp->udp, dp->msg, nu);
+		send_queued(dp, dp->msg, nu, true);
 	else
-		send_batch(dp, dp->esp, dp->rmsg, nr);
+		send_queued(dp, dp->rmsg, nr, false);
 	return 0;
 }
 
@@ -219,9 +267,9 @@ dp_tun_input(struct datapath *dp)
 		queue(dp, sa, i, esp, esplen, &nu, &nr);
 	}
 	if (nu > 0)
-		send_batch(dp, dp->udp, dp->msg, nu);
+		send_queued(dp, dp->msg, nu, true);
 	if (nr > 0)
-		send_batch(dp, dp->esp, dp->rmsg, nr);
+		send_queued(dp, dp->rmsg, nr, false);
 	return handled;
 }
 
@@ -229,6 +277,7 @@ static void
 esp_input(struct datapath *dp, uint8_t *p, size_t len,
     const struct sockaddr_storage *from, bool udp)
 {
+	const struct ipaddr *local = &fam(dp, from->ss_family)->local;
 	struct ipaddr src;
 	struct esp_sa *sa;
 	uint8_t *ip;
@@ -238,9 +287,8 @@ esp_input(struct datapath *dp, uint8_t *p, size_t len,
 	if ((sa = esp_sadb_lookup(dp->in, p, len, NULL)) == NULL)
 		return;
 	if (ipaddr_from_sockaddr(&src, &port, (const struct sockaddr *)from) != 0)
-		src = dp->local;
-	rc = esp_ip_decap(sa, p, len, &src, &dp->local, udp, &ip, &iplen,
-	    NULL);
+		src = *local;
+	rc = esp_ip_decap(sa, p, len, &src, local, udp, &ip, &iplen, NULL);
 	if (rc == 1)
 		dp->st.dummies++;
 	if (rc != 0)
@@ -307,21 +355,27 @@ receive(struct datapath *dp, int fd)
 	return n;
 }
 
-int
-dp_udp_input(struct datapath *dp)
+static int
+udp_input(struct datapath *dp, int fd)
 {
-	int i, n = receive(dp, dp->udp);
+	int i, n = receive(dp, fd);
 
 	for (i = 0; i < n; i++)
 		udp_one(dp, i);
 	return n;
 }
 
-/* A raw IPv4 socket hands over the IP header too; IPv6 does not. */
 int
-dp_esp_input(struct datapath *dp)
+dp_udp_input(struct datapath *dp)
 {
-	int i, n = receive(dp, dp->esp);
+	return udp_input(dp, fam(dp, dp->first)->udp);
+}
+
+/* A raw IPv4 socket hands over the IP header too; IPv6 does not. */
+static int
+esp_sock_input(struct datapath *dp, int fd)
+{
+	int i, n = receive(dp, fd);
 	size_t len, hl;
 	uint8_t *p;
 
@@ -351,6 +405,24 @@ dp_socket_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+int
+dp_esp_input(struct datapath *dp)
+{
+	return esp_sock_input(dp, fam(dp, dp->first)->esp);
+}
+
+int
+dp_sock_input(struct datapath *dp, int fd)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == dp->f4.udp || fd == dp->f6.udp)
+		return udp_input(dp, fd);
+	if (fd == dp->f4.esp || fd == dp->f6.esp)
+		return esp_sock_input(dp, fd);
+	return -1;
 }
 
 int

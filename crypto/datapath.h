@@ -46,8 +46,13 @@ struct datapath;
 
 /* tun: from tun_open() with tun_flags; udp: a bound UDP socket, preferably
  * from dp_udp_socket(). local is the address the peer sends to (transport
- * mode rebuilds IP headers with it). */
+ * mode rebuilds IP headers with it); its family is the datapath's first. */
 struct datapath	*dp_new(int tun, int tun_flags, int udp, struct esp_sadb *in,
+		    const struct ipaddr *local);
+/* The UDP socket and local address of local's family: dp_new gives the
+ * first family's, this adds (or replaces) the other's. ESP to a peer
+ * leaves from the sockets of the peer's family. */
+void		 dp_set_udp(struct datapath *dp, int udp,
 		    const struct ipaddr *local);
 void		 dp_free(struct datapath *dp);
 /* The outbound SA and where its packets go (NULL: none; TUN packets are
@@ -72,7 +77,8 @@ void		 dp_set_ike_handler(struct datapath *dp, dp_ike_fn fn, void *arg);
 const struct dp_stats *dp_stats(const struct datapath *dp);
 
 /* Sends and receives ESP that is not UDP-encapsulated on fd, from
- * dp_esp_socket() (-1: none; packets of such SAs are then errors). */
+ * dp_esp_socket() (-1: none; packets of such SAs are then errors), for
+ * fd's address family (one raw socket per family). */
 void		 dp_set_raw_esp(struct datapath *dp, int fd);
 
 /* Moves what is ready now, at most DP_BATCH packets each way: call when
@@ -84,8 +90,11 @@ int		 dp_tun_input(struct datapath *dp);
  * 0, or -1 when it could not be sent (counted). */
 int		 dp_send(struct datapath *dp, struct esp_sa *sa, const uint8_t *ip,
 		    size_t len, const struct sockaddr_storage *peer);
+/* The first family's UDP and raw ESP sockets. */
 int		 dp_udp_input(struct datapath *dp);
 int		 dp_esp_input(struct datapath *dp);
+/* Any of its UDP or raw ESP sockets, fd; -1 when fd is none of them. */
+int		 dp_sock_input(struct datapath *dp, int fd);
 
 /* 4 MB receive and send buffers on fd (past rmem_max/wmem_max as root):
  * a short stall of the thread must not make the kernel drop ESP. */

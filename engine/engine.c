@@ -142,6 +142,7 @@ engine_free(struct engine *e)
 	}
 	xfrm_close(e->nl);
 	free(e->errs);
+	free(e->steer);
 	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -354,7 +355,8 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	    &who);
 	if (m != NULL) {
 		memset(f, 0, sizeof(*f));
-		f->action = m->dp || m->action == SPD_PROTECT ? FLOW_PROTECT :
+		f->action = m->dp == SPD_DP_PROTECT ||
+		    m->action == SPD_PROTECT ? FLOW_PROTECT :
 		    m->action == SPD_ALLOW ? FLOW_ALLOW : FLOW_BLOCK;
 		f->type = m->type;
 		f->level = m->level;
@@ -367,36 +369,94 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	return m != NULL;
 }
 
-int
-engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask)
+/* Whether entry x protects traffic of proto with peer at its remote end. */
+static bool
+protects_peer(const struct spd_entry *x, int proto, const struct ipaddr *peer)
 {
-	struct xlate_conf old;
+	const struct spd_sel *sel = &x->key.sel;
+	struct prefix remote;
+
+	if (x->action != SPD_PROTECT && x->dp == SPD_DP_NONE)
+		return false;
+	if (x->key.mask != 0)
+		return false;	/* a twin: its entry answers */
+	if (proto != 0 && sel->proto != 0 && sel->proto != proto)
+		return false;
+	remote.addr = x->key.dir == SPD_OUT ? sel->dst : sel->src;
+	remote.len = x->key.dir == SPD_OUT ? sel->dlen : sel->slen;
+	return ipaddr_in_prefix(peer, &remote);
+}
+
+bool
+engine_peer_protected(struct engine *e, int proto, const struct ipaddr *peer)
+{
+	const struct sock *s;
+	bool yes = false;
+	size_t i;
+
+	pthread_mutex_lock(&e->lock);
+	for (s = e->first; s != NULL && !yes; s = s->next)
+		for (i = 0; i < s->entries.n && !yes; i++)
+			yes = protects_peer(&s->entries.v[i], proto, peer);
+	pthread_mutex_unlock(&e->lock);
+	return yes;
+}
+
+/* Re-translates every socket under e->xc, all or nothing. */
+static int
+retranslate_all(struct engine *e)
+{
 	struct change *ch;
 	struct sock *s;
 	size_t i = 0;
 	int rc = 0;
 
+	if (e->nsocks == 0)
+		return 0;
+	if ((ch = calloc(e->nsocks, sizeof(*ch))) == NULL)
+		return -ENOMEM;
+	for (s = e->first; rc == 0 && s != NULL; s = s->next, i++) {
+		ch[i].s = s;
+		rc = sock_translate(e, s, &ch[i].next);
+	}
+	if (rc == 0)
+		rc = apply(e, ch, e->nsocks);
+	for (i = 0; i < e->nsocks; i++)
+		spd_vec_free(&ch[i].next);
+	free(ch);
+	return rc;
+}
+
+int
+engine_set_datapath(struct engine *e, uint32_t mark, uint32_t mask,
+    const struct prefix *steer, size_t nsteer)
+{
+	struct prefix *copy = NULL;
+	struct xlate_conf old;
+	int rc;
+
+	if (nsteer > 0 && (copy = calloc(nsteer, sizeof(*copy))) == NULL)
+		return -ENOMEM;
+	if (nsteer > 0)
+		memcpy(copy, steer, nsteer * sizeof(*copy));
 	pthread_mutex_lock(&e->lock);
 	old = e->xc;
 	e->xc.dp_mark = mark;
 	e->xc.dp_mask = mask;
-	if (e->nsocks > 0 && (ch = calloc(e->nsocks, sizeof(*ch))) == NULL) {
-		rc = -ENOMEM;
-	} else if (e->nsocks > 0) {
-		for (s = e->first; rc == 0 && s != NULL; s = s->next, i++) {
-			ch[i].s = s;
-			rc = sock_translate(e, s, &ch[i].next);
-		}
-		if (rc == 0)
-			rc = apply(e, ch, e->nsocks);
-		for (i = 0; i < e->nsocks; i++)
-			spd_vec_free(&ch[i].next);
-		free(ch);
-	}
-	if (rc != 0)
+	e->xc.steer = copy;
+	e->xc.nsteer = nsteer;
+	e->dp_running = mask != 0 || nsteer > 0;
+	if ((rc = retranslate_all(e)) != 0) {
 		e->xc = old;
-	events_emit("engine datapath_mark=0x%x/0x%x%s%s", mark, mask,
-	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
+		e->dp_running = old.dp_mask != 0 || old.nsteer > 0;
+		free(copy);
+	} else {
+		free(e->steer);
+		e->steer = copy;
+	}
+	events_emit("engine datapath_mark=0x%x/0x%x steered=%zu%s%s", mark,
+	    mask, nsteer, rc != 0 ? " error=" : "",
+	    rc != 0 ? strerror(-rc) : "");
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }

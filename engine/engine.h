@@ -72,11 +72,26 @@ bool engine_flow_lookup(struct engine *e, bool out, int proto,
     const struct ipaddr *src, int sport, const struct ipaddr *dst, int dport,
     struct engine_flow *f);
 
-/* With the userspace datapath: the packets it decrypts and writes into
- * its TUN device carry mark/mask (an nftables rule on the TUN sets it),
- * and inbound mandatory entries get an allow twin for them. Re-translates
- * every socket, all or nothing. mask 0 removes the twins. */
-int engine_set_datapath_mark(struct engine *e, uint32_t mark, uint32_t mask);
+/* Whether an owned entry protects some of the traffic with peer: a
+ * protected entry (either direction, any datapath form) whose remote end
+ * holds peer, for protocol proto (0: any). What the IKE responder asks
+ * before it grants a CHILD SA wider than one flow. */
+bool engine_peer_protected(struct engine *e, int proto,
+    const struct ipaddr *peer);
+
+/* With the userspace datapath, what it does:
+ * - it steers the traffic to steer[0..nsteer) into its TUN device:
+ *   outbound protected flows to there are left to it (written as allow);
+ *   to anywhere else, a mandatory one is written as block, since nothing
+ *   would protect it (an events line says so), an optional one as allow
+ *   (it leaves in the clear);
+ * - the packets it decrypts and writes into its TUN device carry
+ *   mark/mask (an nftables rule on the TUN sets it), and inbound
+ *   mandatory entries get an allow twin for them.
+ * Re-translates every socket, all or nothing. (0, 0, NULL, 0): no
+ * datapath, as before the first call: nothing is steered, no twins. */
+int engine_set_datapath(struct engine *e, uint32_t mark, uint32_t mask,
+    const struct prefix *steer, size_t nsteer);
 
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);

@@ -91,6 +91,10 @@ struct engine {
 	size_t			 caperrs;
 	bool			 kernel_esp;	/* probe result */
 	bool			 datapath_kernel;
+	/* engine_set_datapath: what the userspace datapath steers (xc.steer
+	 * points here) and whether one runs at all */
+	struct prefix		*steer;
+	bool			 dp_running;
 	void			(*sa_render)(void *, struct strbuf *);
 	void			*sa_render_arg;
 	struct counters		 c;
@@ -134,6 +138,10 @@ int update(struct engine *e, struct sock *s, const struct sock_event *ev);
 size_t dependents(struct engine *e, const struct sock *l, struct change **out);
 void emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
     const struct counters *before, int rc);
+/* An events line for each mandatory flow of s that next blocks and its
+ * current entries did not (SPD_DP_BLOCKED: nothing steers it). */
+void note_blocked(struct engine *e, const struct sock *s,
+    const struct spd_vec *next);
 int sock_events(struct engine *e, const struct sock_event *evs, size_t n,
     int *results);
 

@@ -30,10 +30,14 @@ ipsec_flush(struct ipsec *s)
 {
 	struct ike_dgram d;
 
-	while (ike_output(s->ike, &d))
-		if (ike_net_send(&s->net4, &d) != 0)
-			events_emit("ipsec ike send-failed error=%s",
-			    strerror(errno));
+	while (ike_output(s->ike, &d)) {
+		if (d.dst.addr.family == AF_INET6 && s->net6.fd < 0)
+			errno = EAFNOSUPPORT;
+		else if (ike_net_send(d.dst.addr.family == AF_INET6 ?
+		    &s->net6 : &s->net4, &d) == 0)
+			continue;
+		events_emit("ipsec ike send-failed error=%s", strerror(errno));
+	}
 }
 
 static bool
@@ -104,16 +108,18 @@ static void
 on_fd(struct ipsec *s, int fd)
 {
 	if (fd == s->net4.fd)
-		ipsec_ike_input(s, fd);
-	else if (fd == s->net4.fd_natt) {
-		if (s->dp != NULL)
-			dp_udp_input(s->dp);
-		else
-			ipsec_ike_input(s, fd);
-	} else if (fd == s->tun)
+		ipsec_ike_input(s, &s->net4, fd);
+	else if (fd == s->net6.fd)
+		ipsec_ike_input(s, &s->net6, fd);
+	else if (s->dp != NULL && (fd == s->net4.fd_natt ||
+	    fd == s->net6.fd_natt || fd == s->rawfd || fd == s->rawfd6))
+		dp_sock_input(s->dp, fd);
+	else if (fd == s->net4.fd_natt)
+		ipsec_ike_input(s, &s->net4, fd);
+	else if (fd == s->net6.fd_natt)
+		ipsec_ike_input(s, &s->net6, fd);
+	else if (fd == s->tun)
 		dp_tun_input(s->dp);
-	else if (fd == s->rawfd)
-		dp_esp_input(s->dp);
 	else if (s->mon != NULL && fd == xfrm_mon_fd(s->mon))
 		xfrm_mon_dispatch(s->mon);
 	else if (fd == s->timerfd)
@@ -166,7 +172,8 @@ open_loop(struct ipsec *s)
 		return -errno;
 	if (watch(s, s->stopfd) || watch(s, s->timerfd) || watch(s, s->rekeyfd) ||
 	    watch(s, s->net4.fd) || watch(s, s->net4.fd_natt) ||
-	    watch(s, s->tun) || watch(s, s->rawfd) ||
+	    watch(s, s->net6.fd) || watch(s, s->net6.fd_natt) ||
+	    watch(s, s->tun) || watch(s, s->rawfd) || watch(s, s->rawfd6) ||
 	    (s->mon != NULL && watch(s, xfrm_mon_fd(s->mon))))
 		return -errno;
 	return 0;
@@ -185,6 +192,8 @@ release(struct ipsec *s)
 		ike_free(s->ike);
 	if (s->net4.fd > 0 || s->net4.fd_natt > 0)
 		ike_net_close(&s->net4);
+	if (s->net6.fd > 0 || s->net6.fd_natt > 0)
+		ike_net_close(&s->net6);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->stopfd >= 0)
@@ -208,8 +217,8 @@ alloc(struct engine *e, const struct conf *cfg)
 	s->e = e;
 	s->cfg = cfg;
 	s->epfd = s->stopfd = s->timerfd = s->rekeyfd = -1;
-	s->tun = s->rawfd = s->clearfd = -1;
-	s->net4.fd = s->net4.fd_natt = -1;
+	s->tun = s->rawfd = s->clearfd = s->rawfd6 = s->clearfd6 = -1;
+	s->net4.fd = s->net4.fd_natt = s->net6.fd = s->net6.fd_natt = -1;
 	pthread_mutex_init(&s->text_mu, NULL);
 	return s;
 }
@@ -239,9 +248,19 @@ ipsec_start(struct engine *e, const struct conf *cfg, struct ipsec **out)
 		release(s);
 		return rc;
 	}
-	/* ESP in UDP arrives on the IKE socket of port 4500 */
-	if (!s->kernel)
+	/* IPv6 when the host has it: IKE, ESP and steering for IPv6 peers */
+	if (ike_net_open(&s->net6, AF_INET6, NULL, 0, 0,
+	    s->kernel ? 0 : IPSEC_MARK_BYPASS) != 0) {
+		events_emit("ipsec ipv6 off reason=\"ike sockets: %s\"",
+		    strerror(errno));
+		s->net6.fd = s->net6.fd_natt = -1;
+	}
+	/* ESP in UDP arrives on the IKE sockets of port 4500 */
+	if (!s->kernel) {
 		dp_socket_buffers(s->net4.fd_natt);
+		if (s->net6.fd_natt >= 0)
+			dp_socket_buffers(s->net6.fd_natt);
+	}
 	err[0] = '\0';
 	rc = s->kernel ? ipsec_kernel_open(s) : ipsec_dp_open(s, err, sizeof(err));
 	if (rc == 0)

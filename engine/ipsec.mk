@@ -13,11 +13,14 @@ check_PROGRAMS += ipsec-node
 ipsec_node_SOURCES = tests/integration/ipsec-node.c
 ipsec_node_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
 	libconfig.a libcore.a $(EXT_LIBS)
-EXTRA_DIST += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
-	tests/integration/ipsec_kernel.sh
+EXTRA_DIST += tests/integration/ipsec_lib.sh \
+	tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
+	tests/integration/ipsec_kernel.sh tests/integration/ipsec_tunnel6.sh \
+	tests/integration/ipsec_nopeer.sh tests/integration/ipsec_strongswan_resp.sh
 if NETNS_TESTS
 TESTS += tests/integration/ipsec_tunnel.sh tests/integration/ipsec_strongswan.sh \
-	tests/integration/ipsec_kernel.sh
+	tests/integration/ipsec_kernel.sh tests/integration/ipsec_tunnel6.sh \
+	tests/integration/ipsec_nopeer.sh tests/integration/ipsec_strongswan_resp.sh
 endif
 
 FUZZ_TARGETS += fuzz_ipsec_flow
@@ -29,3 +32,10 @@ else
 fuzz_ipsec_flow_SOURCES += tests/fuzz/standalone.c
 endif
 EXTRA_DIST += tests/fuzz/corpus/fuzz_ipsec_flow
+
+check_PROGRAMS += test_xfrm_sa
+TESTS += test_xfrm_sa
+test_xfrm_sa_SOURCES = tests/unit/test_xfrm_sa.c
+test_xfrm_sa_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_xfrm_sa_LDADD = libipsec.a libike.a libesp.a libengine.a libpolicy.a \
+	libconfig.a libcore.a $(EXT_LIBS) $(TEST_LIBS)

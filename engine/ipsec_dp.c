@@ -2,8 +2,9 @@
  * ipsec_route.c fill with the traffic for configured peers; its router
  * asks the engine what each packet's flow wants (engine_flow_lookup):
  * protected flows go out as ESP on their CHILD SA (or wait for IKE to make
- * one, held meanwhile when mandatory), the rest goes back out in the
- * clear through a raw socket that bypasses the TUN routes. Decrypted
+ * one, held meanwhile when mandatory), flows no owned entry decides go on
+ * a CHILD SA that covers them if there is one, the rest goes back out in
+ * the clear through a raw socket that bypasses the TUN routes. Decrypted
  * packets must fit their CHILD SA's traffic selectors. */
 #include "config.h"
 
@@ -38,11 +39,13 @@ static void
 send_clear(struct ipsec *s, const uint8_t *ip, size_t len, const struct ipsec_flow *f)
 {
 	struct sockaddr_storage ss;
+	int fd = f->dst.family == AF_INET6 ? s->clearfd6 : s->clearfd;
 
-	if (f->dst.family != AF_INET || s->clearfd < 0)
+	if (fd < 0)
 		return;
 	ipaddr_to_sockaddr(&f->dst, 0, &ss);
-	if (sendto(s->clearfd, ip, len, MSG_DONTWAIT, (struct sockaddr *)&ss,
+	if (sendto(fd, ip, len, MSG_DONTWAIT, (struct sockaddr *)&ss,
+	    f->dst.family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in)) < 0)
 		s->clear_errors++;
 	else
@@ -145,6 +148,25 @@ ipsec_dp_release_held(struct ipsec *s)
 	}
 }
 
+/* A packet no owned entry decides (a ping reply, a server the policies
+ * do not name): on an installed CHILD SA whose selectors cover it, as the
+ * peer that negotiated it expects (a host-to-host SA, say); else as it
+ * came. */
+static struct esp_sa *
+route_unowned(struct ipsec *s, const uint8_t *ip, size_t len,
+    const struct ipsec_flow *f, struct sockaddr_storage *peer)
+{
+	struct ipsec_child *c;
+
+	if ((c = child_for(s, f)) != NULL) {
+		ipaddr_to_sockaddr(&c->k.remote.addr, c->k.remote.port, peer);
+		s->unowned_sent++;
+		return c->out;
+	}
+	send_clear(s, ip, len, f);
+	return NULL;
+}
+
 static struct esp_sa *
 route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 {
@@ -155,10 +177,16 @@ route(const uint8_t *ip, size_t len, struct sockaddr_storage *peer, void *arg)
 
 	if (ipsec_parse_flow(ip, len, &f) != 0)
 		return NULL;
+	/* the routes send only peers' prefixes here; the rest is the TUN
+	 * device's own (IPv6 multicast, say): not ours to forward */
+	if (conf_find_peer(s->cfg, &f.dst) == NULL)
+		return NULL;
 	if (f.later_fragment)
 		return route_fragment(s, ip, len, &f, peer);
 	if (!engine_flow_lookup(s->e, true, f.proto, &f.src, f.sport, &f.dst,
-	    f.dport, &ef) || ef.action == FLOW_ALLOW) {
+	    f.dport, &ef))
+		return route_unowned(s, ip, len, &f, peer);
+	if (ef.action == FLOW_ALLOW) {
 		send_clear(s, ip, len, &f);
 		return NULL;
 	}
@@ -243,13 +271,15 @@ int
 ipsec_dp_child_up(struct ipsec *s, struct ipsec_child *c, char *err,
     size_t errlen)
 {
-	char a[IPADDR_STRLEN];
+	const struct ipaddr *local = c->k.local.addr.family == AF_INET6 ?
+	    &s->local6 : &s->local;
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
-	if (c->k.transport && !ipaddr_equal(&c->k.local.addr, &s->local))
+	if (c->k.transport && !ipaddr_equal(&c->k.local.addr, local))
 		events_emit("ipsec child spi_in=%08x warning=\"transport mode "
 		    "from %s: the datapath rebuilds headers with %s\"",
 		    c->k.spi_in, ipaddr_str(&c->k.local.addr, a, sizeof(a)),
-		    ipaddr_str(&s->local, a, sizeof(a)));
+		    ipaddr_str(local, b, sizeof(b)));
 	if ((c->in = make_sa(s, c, true, err, errlen)) == NULL)
 		return -1;
 	if ((c->out = make_sa(s, c, false, err, errlen)) == NULL ||
@@ -264,41 +294,56 @@ ipsec_dp_child_up(struct ipsec *s, struct ipsec_child *c, char *err,
 	return 0;
 }
 
+/* The raw sockets of one family: ESP (protocol 50) and the clear
+ * re-sends (IPPROTO_RAW: the header is ours), both marked to bypass the
+ * TUN routes. */
 static int
-open_fds(struct ipsec *s, char *err, size_t errlen)
+open_raw(int family, int *esp, int *clear, char *err, size_t errlen)
 {
 	uint32_t mark = IPSEC_MARK_BYPASS;
 
-	strcpy(s->tunname, "ipsf%d");
-	if ((s->tun = tun_open(s->tunname, 0, err, errlen)) < 0)
+	if ((*esp = dp_esp_socket(family, err, errlen)) < 0)
 		return -1;
-	if ((s->rawfd = dp_esp_socket(AF_INET, err, errlen)) < 0)
-		return -1;
-	if ((s->clearfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) < 0) {
+	if ((*clear = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) < 0) {
 		snprintf(err, errlen, "raw socket: %s", strerror(errno));
 		return -1;
 	}
-	if (setsockopt(s->rawfd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
-	    setsockopt(s->clearfd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
-	    xfrm_socket_bypass(s->rawfd, AF_INET) != 0) {
+	if (setsockopt(*esp, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    setsockopt(*clear, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    xfrm_socket_bypass(*esp, family) != 0) {
 		snprintf(err, errlen, "socket options: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* The address the datapath rebuilds transport-mode headers with: the
- * source of the route to the first configured peer. */
+static int
+open_fds(struct ipsec *s, char *err, size_t errlen)
+{
+	strcpy(s->tunname, "ipsf%d");
+	if ((s->tun = tun_open(s->tunname, 0, err, errlen)) < 0)
+		return -1;
+	if (open_raw(AF_INET, &s->rawfd, &s->clearfd, err, errlen) != 0)
+		return -1;
+	if (s->net6.fd >= 0 &&
+	    open_raw(AF_INET6, &s->rawfd6, &s->clearfd6, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* The address the datapath rebuilds transport-mode headers of family
+ * with: the source of the route to the first configured peer of that
+ * family (unspecified when there is none). */
 static void
-pick_local(struct ipsec *s)
+pick_local(struct ipsec *s, int family, struct ipaddr *local)
 {
 	size_t i;
 
-	memset(&s->local, 0, sizeof(s->local));
-	s->local.family = AF_INET;
+	memset(local, 0, sizeof(*local));
+	local->family = family;
 	for (i = 0; i < s->cfg->npeers; i++)
-		if (s->cfg->peers[i].remote.addr.family == AF_INET &&
-		    ipsec_local_for(&s->cfg->peers[i].remote.addr, &s->local) == 0)
+		if (s->cfg->peers[i].remote.addr.family == family &&
+		    ipsec_local_for(&s->cfg->peers[i].remote.addr, local) == 0)
 			return;
 }
 
@@ -309,22 +354,26 @@ ipsec_dp_open(struct ipsec *s, char *err, size_t errlen)
 
 	if (open_fds(s, err, errlen) != 0)
 		return -EIO;
-	pick_local(s);
+	pick_local(s, AF_INET, &s->local);
+	pick_local(s, AF_INET6, &s->local6);
 	if ((s->sadb = esp_sadb_new()) == NULL ||
 	    (s->dp = dp_new(s->tun, 0, s->net4.fd_natt, s->sadb, &s->local)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	dp_set_raw_esp(s->dp, s->rawfd);
+	if (s->net6.fd >= 0) {
+		dp_set_udp(s->dp, s->net6.fd_natt, &s->local6);
+		dp_set_raw_esp(s->dp, s->rawfd6);
+	}
 	dp_set_router(s->dp, route, s);
 	dp_set_inbound_check(s->dp, accept_in, s);
 	dp_set_ike_handler(s->dp, ipsec_ike_from_dp, s);
 	if (ipsec_route_setup(s, err, errlen) != 0)
 		return -EIO;
-	if ((rc = engine_set_datapath_mark(s->e, IPSEC_MARK_DECRYPTED,
-	    IPSEC_MARK_DECRYPTED)) != 0) {
-		snprintf(err, errlen, "engine_set_datapath_mark: %s",
-		    strerror(-rc));
+	if ((rc = engine_set_datapath(s->e, IPSEC_MARK_DECRYPTED,
+	    IPSEC_MARK_DECRYPTED, s->steer, s->nsteer)) != 0) {
+		snprintf(err, errlen, "engine_set_datapath: %s", strerror(-rc));
 		return rc;
 	}
 	return 0;
@@ -335,7 +384,8 @@ ipsec_dp_close(struct ipsec *s)
 {
 	held_expire(s, true);
 	if (s->routed || s->nft)
-		engine_set_datapath_mark(s->e, 0, 0);
+		engine_set_datapath(s->e, 0, 0, NULL, 0);	/* before the
+							   routes go */
 	ipsec_route_teardown(s);
 	if (s->dp != NULL)
 		dp_free(s->dp);
@@ -347,4 +397,8 @@ ipsec_dp_close(struct ipsec *s)
 		close(s->rawfd);
 	if (s->clearfd >= 0)
 		close(s->clearfd);
+	if (s->rawfd6 >= 0)
+		close(s->rawfd6);
+	if (s->clearfd6 >= 0)
+		close(s->clearfd6);
 }

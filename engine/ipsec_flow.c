@@ -9,8 +9,40 @@
 
 #include "engine/ipsec_int.h"
 
+/* Walks the IPv6 extension headers from next header f->proto at offset
+ * *hl: leaves the upper-layer protocol and its offset, or marks a later
+ * fragment. -1 when a header does not fit in len. */
+static int
+ipv6_upper(const uint8_t *ip, size_t len, struct ipsec_flow *f, size_t *hl)
+{
+	const uint8_t *h;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (f->proto != 0 && f->proto != 43 && f->proto != 60 &&
+		    f->proto != 51 && f->proto != 44)
+			break;		/* the upper layer */
+		if (*hl + 8 > len)
+			return -1;
+		h = ip + *hl;
+		if (f->proto == 44) {	/* fragment */
+			*hl += 8;
+			if ((h[2] << 8 | (h[3] & 0xf8)) != 0)
+				f->later_fragment = true;
+		} else if (f->proto == 51)	/* AH */
+			*hl += ((size_t)h[1] + 2) * 4;
+		else			/* hop-by-hop, routing, options */
+			*hl += ((size_t)h[1] + 1) * 8;
+		f->proto = h[0];
+		if (f->later_fragment)
+			return 0;
+	}
+	return *hl <= len ? 0 : -1;
+}
+
 /* The 5-tuple of an IP packet (ports 0 when it has none, or when it is
- * a non-first fragment). -1 when it is not a whole IPv4/IPv6 header. */
+ * a non-first fragment; IPv6 extension headers are skipped). -1 when it
+ * is not a whole IPv4/IPv6 header. */
 int
 ipsec_parse_flow(const uint8_t *ip, size_t len, struct ipsec_flow *f)
 {
@@ -36,6 +68,10 @@ ipsec_parse_flow(const uint8_t *ip, size_t len, struct ipsec_flow *f)
 		f->src.family = f->dst.family = AF_INET6;
 		memcpy(f->src.a, ip + 8, 16);
 		memcpy(f->dst.a, ip + 24, 16);
+		if (ipv6_upper(ip, len, f, &hl) != 0)
+			return -1;
+		if (f->later_fragment)
+			return 0;
 	} else
 		return -1;
 	l4 = ip + hl;

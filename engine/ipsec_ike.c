@@ -34,13 +34,13 @@ proto_name(int p)
 }
 
 void
-ipsec_ike_input(struct ipsec *s, int fd)
+ipsec_ike_input(struct ipsec *s, struct ike_net *net, int fd)
 {
 	struct ike_dgram d;
 	int n;
 
 	for (n = 0; n < 64; n++) {
-		if (ike_net_recv(&s->net4, fd, &d) < 0)
+		if (ike_net_recv(net, fd, &d) < 0)
 			break;
 		/* not IKE on 4500 (ESP without a datapath, keepalive): dropped */
 		ike_input(s->ike, ipsec_now_ms(), &d.src, &d.dst, d.data, d.len);
@@ -64,7 +64,7 @@ ipsec_ike_from_dp(const uint8_t *msg, size_t len,
 		return;
 	src.port = (uint16_t)port;
 	if (ipsec_local_for(&src.addr, &dst.addr) != 0)
-		dst.addr = s->local;
+		dst.addr = src.addr.family == AF_INET6 ? s->local6 : s->local;
 	dst.port = IKE_NATT_PORT;
 	memset(buf, 0, 4);
 	memcpy(buf + 4, msg, len);
@@ -82,16 +82,34 @@ ts_host(struct ike_ts *ts, int proto, const struct ipaddr *a, int port)
 	ts->start = ts->end = *a;
 }
 
+/* Whether ipsecfs's SPD asks for the CHILD SA the initiator wants,
+ * narrowed to remote/local: one exact TCP/UDP flow when the SPD protects
+ * that flow; anything wider (host to host, a protocol, port ranges) when
+ * it protects some of the traffic with that peer. */
+static bool
+spd_wants(struct ipsec *s, const struct ike_ts *remote,
+    const struct ike_ts *local)
+{
+	struct engine_flow ef;
+	int p = remote->ipproto;
+
+	if ((p == IPPROTO_TCP || p == IPPROTO_UDP) &&
+	    remote->sport == remote->eport && local->sport == local->eport)
+		return engine_flow_lookup(s->e, false, p, &remote->start,
+		    remote->sport, &local->start, local->sport, &ef) &&
+		    ef.action == FLOW_PROTECT;
+	return engine_peer_protected(s->e, p, &remote->start);
+}
+
 /* As responder: the initiator's selectors narrowed to the two hosts (what
- * ike.c does without a hook); a request for one exact TCP/UDP flow is
- * granted only when ipsecfs's SPD protects that flow. */
+ * ike.c does without a hook), granted when the SPD wants them
+ * (spd_wants); else TS_UNACCEPTABLE. */
 bool
 ipsec_ts_hook(void *arg, const struct ike_endpoint *peer,
     const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr, size_t nr,
     struct ike_ts *local, struct ike_ts *remote)
 {
 	struct ipsec *s = arg;
-	struct engine_flow ef;
 	struct ipaddr me;
 	size_t i, j;
 	int p;
@@ -111,14 +129,8 @@ ipsec_ts_hook(void *arg, const struct ike_endpoint *peer,
 			remote->start = remote->end = peer->addr;
 			local->start = local->end = me;
 			remote->ipproto = local->ipproto = (uint8_t)p;
-			if ((p == IPPROTO_TCP || p == IPPROTO_UDP) &&
-			    remote->sport == remote->eport &&
-			    local->sport == local->eport &&
-			    (!engine_flow_lookup(s->e, false, p, &peer->addr,
-			    remote->sport, &me, local->sport, &ef) ||
-			    ef.action != FLOW_PROTECT))
-				continue;
-			return true;
+			if (spd_wants(s, remote, local))
+				return true;
 		}
 	return false;
 }

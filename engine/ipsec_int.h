@@ -34,7 +34,7 @@
 struct ipsec_flow {
 	int		proto, sport, dport;	/* ports 0 when none */
 	struct ipaddr	src, dst;
-	bool		later_fragment;		/* IPv4, offset > 0 */
+	bool		later_fragment;		/* fragment offset > 0 */
 };
 
 /* A mandatory packet that found no CHILD SA, held until IKE makes one
@@ -70,19 +70,21 @@ struct ipsec {
 	const struct conf	*cfg;
 	bool			 kernel;	/* datapath=kernel */
 	struct ike		*ike;
-	struct ike_net		 net4;
+	struct ike_net		 net4, net6;	/* net6.fd -1: no IPv6 */
 	int			 epfd, stopfd, timerfd, rekeyfd;
 	pthread_t		 thread;
 	bool			 running;
 	/* kernel datapath */
 	struct xfrm_mon		*mon;
 	/* user-space datapath */
-	int			 tun, rawfd, clearfd;
+	int			 tun, rawfd, clearfd, rawfd6, clearfd6;
 	char			 tunname[IF_NAMESIZE];
-	struct ipaddr		 local;
+	struct ipaddr		 local, local6;	/* transport mode's, per family */
 	struct esp_sadb		*sadb;
 	struct datapath		*dp;
 	bool			 routed, nft;
+	struct prefix		*steer;		/* the peers' prefixes routed */
+	size_t			 nsteer;
 	struct ipsec_child	*children;
 	struct ipsec_pending	 pending[IPSEC_PENDING_MAX];
 	struct ipsec_held	 held[IPSEC_HELD_MAX];
@@ -94,6 +96,7 @@ struct ipsec {
 	char			*text;
 	uint64_t		 dropped_clear;	/* mandatory packets without SA */
 	uint64_t		 clear_sent, clear_errors;
+	uint64_t		 unowned_sent;	/* no owned entry: on a CHILD SA */
 };
 
 uint64_t ipsec_now_ms(void);
@@ -101,7 +104,7 @@ void	 ipsec_flush(struct ipsec *s);	/* ike_output to the sockets */
 
 /* ipsec_ike.c */
 void	 ipsec_ike_event(void *arg, const struct ike_event *ev);
-void	 ipsec_ike_input(struct ipsec *s, int fd);
+void	 ipsec_ike_input(struct ipsec *s, struct ike_net *n, int fd);
 bool	 ipsec_ts_hook(void *arg, const struct ike_endpoint *peer,
 	    const struct ike_ts *tsi, size_t ni, const struct ike_ts *tsr,
 	    size_t nr, struct ike_ts *local, struct ike_ts *remote);
@@ -137,6 +140,10 @@ void	 ipsec_route_teardown(struct ipsec *s);
 int	 ipsec_local_for(const struct ipaddr *dst, struct ipaddr *local);
 
 /* ipsec_kernel.c: the kernel datapath */
+#define IPSEC_REPLAY_WINDOW	1024	/* packets, inbound kernel SAs */
+/* The XFRM SA for one direction of a CHILD SA (life: IKE lifetime, s). */
+int	 ipsec_kernel_params(const struct ike_child_keys *k, bool in,
+	    uint64_t life, struct xfrm_sa_params *p);
 int	 ipsec_kernel_open(struct ipsec *s);
 void	 ipsec_kernel_close(struct ipsec *s);
 int	 ipsec_kernel_child_up(struct ipsec *s, struct ipsec_child *c,

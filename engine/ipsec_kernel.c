@@ -47,7 +47,9 @@ ipsec_kernel_open(struct ipsec *s)
 	/* the kernel takes ESP in UDP off port 4500 itself; IKE messages
 	 * (non-ESP marker) still reach the socket */
 	if (setsockopt(s->net4.fd_natt, IPPROTO_UDP, UDP_ENCAP, &encap,
-	    sizeof(encap)) != 0)
+	    sizeof(encap)) != 0 || (s->net6.fd_natt >= 0 &&
+	    setsockopt(s->net6.fd_natt, IPPROTO_UDP, UDP_ENCAP, &encap,
+	    sizeof(encap)) != 0))
 		return -errno;
 	return xfrm_mon_open(&s->mon, on_xfrm, s);
 }
@@ -95,8 +97,63 @@ algs(const struct ike_child_keys *k, struct xfrm_sa_params *p)
 	}
 }
 
+/* A transport-mode SA is tied to its flow when each side's traffic
+ * selector is one address (ports: one or all): as strongSwan does. */
+static bool
+ts_sel(const struct ike_ts *src, const struct ike_ts *dst, struct spd_sel *sel)
+{
+	int fam = src->start.family;
+
+	if (fam != dst->start.family || src->ipproto != dst->ipproto ||
+	    !ipaddr_equal(&src->start, &src->end) ||
+	    !ipaddr_equal(&dst->start, &dst->end) ||
+	    (src->sport != src->eport && (src->sport != 0 || src->eport != 65535)) ||
+	    (dst->sport != dst->eport && (dst->sport != 0 || dst->eport != 65535)))
+		return false;
+	memset(sel, 0, sizeof(*sel));
+	sel->family = fam;
+	sel->src = src->start;
+	sel->dst = dst->start;
+	sel->slen = sel->dlen = fam == AF_INET ? 32 : 128;
+	sel->proto = src->ipproto;
+	sel->sport = src->sport == src->eport ? src->sport : 0;
+	sel->dport = dst->sport == dst->eport ? dst->sport : 0;
+	return true;
+}
+
+int
+ipsec_kernel_params(const struct ike_child_keys *k, bool in, uint64_t life,
+    struct xfrm_sa_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (algs(k, p) != 0 || k->enclen > XFRM_SA_KEY_MAX ||
+	    k->authlen > XFRM_SA_KEY_MAX)
+		return -EINVAL;
+	p->src = in ? k->remote.addr : k->local.addr;
+	p->dst = in ? k->local.addr : k->remote.addr;
+	p->spi = in ? k->spi_in : k->spi_out;
+	p->tunnel = !k->transport;
+	p->replay_window = in ? IPSEC_REPLAY_WINDOW : 0;
+	p->esn = k->esn;
+	memcpy(p->enc_key, in ? k->enc_in : k->enc_out, k->enclen);
+	p->enc_keylen = k->enclen;
+	memcpy(p->auth_key, in ? k->auth_in : k->auth_out, k->authlen);
+	p->auth_keylen = k->authlen;
+	if (k->encap) {
+		p->encap_sport = in ? k->remote.port : k->local.port;
+		p->encap_dport = in ? k->local.port : k->remote.port;
+	}
+	if (k->transport)
+		p->has_sel = in ? ts_sel(&k->ts_remote, &k->ts_local, &p->sel) :
+		    ts_sel(&k->ts_local, &k->ts_remote, &p->sel);
+	p->soft_seconds = life + life / 5;
+	p->hard_seconds = life + life / 2;
+	return 0;
+}
+
 static int
-one(struct ipsec *s, const struct ipsec_child *c, bool in)
+one(struct ipsec *s, const struct ipsec_child *c, bool in, char *why,
+    size_t whylen)
 {
 	const struct ike_child_keys *k = &c->k;
 	const struct peer_conf *pc = conf_find_peer(s->cfg, &k->remote.addr);
@@ -104,27 +161,9 @@ one(struct ipsec *s, const struct ipsec_child *c, bool in)
 	struct xfrm_sa_params p;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	if (algs(k, &p) != 0 || k->enclen > XFRM_SA_KEY_MAX ||
-	    k->authlen > XFRM_SA_KEY_MAX)
-		return -EINVAL;
-	p.src = in ? k->remote.addr : k->local.addr;
-	p.dst = in ? k->local.addr : k->remote.addr;
-	p.spi = in ? k->spi_in : k->spi_out;
-	p.tunnel = !k->transport;
-	p.replay_window = in ? 64 : 0;
-	memcpy(p.enc_key, in ? k->enc_in : k->enc_out, k->enclen);
-	p.enc_keylen = k->enclen;
-	memcpy(p.auth_key, in ? k->auth_in : k->auth_out, k->authlen);
-	p.auth_keylen = k->authlen;
-	if (k->encap) {
-		p.encap_sport = in ? k->remote.port : k->local.port;
-		p.encap_dport = in ? k->local.port : k->remote.port;
-	}
-	p.soft_seconds = life + life / 5;
-	p.hard_seconds = life + life / 2;
-	rc = xfrm_sa_install(&p, false);
-	memset(&p, 0, sizeof(p));
+	if ((rc = ipsec_kernel_params(k, in, life, &p)) == 0)
+		rc = xfrm_sa_install(&p, false, why, whylen);
+	explicit_bzero(&p, sizeof(p));
 	return rc;
 }
 
@@ -132,12 +171,14 @@ int
 ipsec_kernel_child_up(struct ipsec *s, struct ipsec_child *c, char *err,
     size_t errlen)
 {
+	char why[128];
 	int rc;
 
-	if ((rc = one(s, c, true)) != 0 || (rc = one(s, c, false)) != 0) {
-		if (rc != 0)
-			xfrm_sa_remove(&c->k.local.addr, c->k.spi_in);
-		snprintf(err, errlen, "xfrm_sa_install: %s", strerror(-rc));
+	if ((rc = one(s, c, true, why, sizeof(why))) != 0 ||
+	    (rc = one(s, c, false, why, sizeof(why))) != 0) {
+		xfrm_sa_remove(&c->k.local.addr, c->k.spi_in);
+		snprintf(err, errlen, "xfrm_sa_install: %s%s%s", strerror(-rc),
+		    why[0] != '\0' ? ": " : "", why);
 		return rc;
 	}
 	c->installed = true;

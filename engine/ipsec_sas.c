@@ -115,7 +115,7 @@ counters(struct ipsec *s, struct strbuf *sb)
 	    "esp_tx=%llu raw_rx=%llu keepalives=%llu invalid=%llu "
 	    "unknown_spi=%llu policy_drops=%llu errors=%llu clear_sent=%llu "
 	    "clear_errors=%llu mandatory_held_sent=%llu mandatory_dropped=%llu "
-	    "late_rx=%llu\n", s->tunname,
+	    "unowned_sent=%llu late_rx=%llu\n", s->tunname,
 	    (unsigned long long)d->tun_rx, (unsigned long long)d->tun_tx,
 	    (unsigned long long)d->udp_rx, (unsigned long long)d->udp_tx,
 	    (unsigned long long)d->raw_rx, (unsigned long long)d->keepalives,
@@ -126,6 +126,7 @@ counters(struct ipsec *s, struct strbuf *sb)
 	    (unsigned long long)s->clear_errors,
 	    (unsigned long long)s->held_sent,
 	    (unsigned long long)s->dropped_clear,
+	    (unsigned long long)s->unowned_sent,
 	    (unsigned long long)late_rx(s));
 }
 

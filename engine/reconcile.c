@@ -470,6 +470,7 @@ apply(struct engine *e, struct change *ch, size_t n)
 		count_ops(e, ops, nops);
 		untouch(e, true);
 		for (i = 0; i < n; i++) {
+			note_blocked(e, ch[i].s, &ch[i].next);
 			spd_vec_free(&ch[i].s->entries);
 			ch[i].s->entries = ch[i].next;
 			memset(&ch[i].next, 0, sizeof(ch[i].next));

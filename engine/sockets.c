@@ -391,6 +391,47 @@ emit(struct engine *e, const struct sock_event *ev, const struct sock *s,
 	    rc != 0 ? " error=" : "", rc != 0 ? strerror(-rc) : "");
 }
 
+static bool
+was_blocked(const struct spd_vec *v, const struct spd_entry *x)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->v[i].dp == SPD_DP_BLOCKED &&
+		    spd_key_equal(&v->v[i].key, &x->key))
+			return true;
+	return false;
+}
+
+void
+note_blocked(struct engine *e, const struct sock *s,
+    const struct spd_vec *next)
+{
+	char dst[IPADDR_STRLEN + 8];
+	const struct spd_entry *x;
+	struct prefix p;
+	size_t i;
+
+	for (i = 0; i < next->n; i++) {
+		x = &next->v[i];
+		if (x->dp != SPD_DP_BLOCKED || was_blocked(&s->entries, x))
+			continue;
+		p.addr = x->key.sel.dst;
+		p.len = x->key.sel.dlen;
+		prefix_str(&p, dst, sizeof(dst));
+		if (e->dp_running)
+			events_emit("engine flow blocked app=%s sock=%llu dst=%s "
+			    "reason=\"no [peer.*] covers %s: mandatory flow "
+			    "blocked\"", s->app != NULL ? s->app->name : "-",
+			    (unsigned long long)s->id, dst, dst);
+		else
+			events_emit("engine flow blocked app=%s sock=%llu dst=%s "
+			    "reason=\"no user-space datapath runs: mandatory "
+			    "flow blocked\"", s->app != NULL ? s->app->name :
+			    "-", (unsigned long long)s->id, dst);
+	}
+}
+
 /* Sockets whose translation depends on listener l (its accepted ones). */
 size_t
 dependents(struct engine *e, const struct sock *l, struct change **out)

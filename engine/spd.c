@@ -153,15 +153,15 @@ spd_entry_print(const struct spd_entry *e, struct strbuf *sb)
 		strbuf_printf(sb, " mark=0x%x/0x%x", e->key.mark, e->key.mask);
 	switch (e->action) {
 	case SPD_ALLOW:
-		strbuf_printf(sb, " action=allow");
-		if (e->dp)
-			strbuf_printf(sb, " datapath=userspace protection=%s level=%s",
+	case SPD_BLOCK:
+		strbuf_printf(sb, " action=%s", e->action == SPD_ALLOW ?
+		    "allow" : "block");
+		if (e->dp != SPD_DP_NONE)
+			strbuf_printf(sb, " datapath=%s protection=%s level=%s",
+			    e->dp == SPD_DP_PROTECT ? "userspace" : "none",
 			    e->type == PROT_AUTHENTICATION ?
 			    "authentication" : "encryption",
 			    e->level == LEVEL_MANDATORY ? "required" : "use");
-		break;
-	case SPD_BLOCK:
-		strbuf_printf(sb, " action=block");
 		break;
 	default:
 		strbuf_printf(sb, " action=protect tmpl=esp protection=%s level=%s",

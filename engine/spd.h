@@ -47,10 +47,18 @@ struct spd_entry {
 	uint8_t		tunnel;		/* PROTECT: tunnel mode (else transport) */
 	struct ipaddr	tsrc, tdst;	/* tunnel end points (exact entries) */
 	uint32_t	priority;
-	/* The userspace datapath protects this flow (type and level say
-	 * how); the kernel holds it as action. Not in the kernel, so not
-	 * compared by spd_entry_equal(). */
+	/* SPD_DP_*: a protected flow (type and level say how) in the form
+	 * the userspace datapath needs; the kernel holds it as action. Not
+	 * in the kernel, so not compared by spd_entry_equal(). */
 	uint8_t		dp;
+};
+
+enum spd_dp {
+	SPD_DP_NONE,		/* as the policy says */
+	SPD_DP_PROTECT,		/* allow: the datapath protects it */
+	SPD_DP_BLOCKED,		/* block: mandatory, and nothing steers it
+				   into the datapath */
+	SPD_DP_CLEAR,		/* allow: optional, nothing steers it: clear */
 };
 
 /* A growable array of entries. */

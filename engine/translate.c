@@ -35,6 +35,54 @@ key_taken(const struct spd_vec *out, const struct spd_key *k)
 	return false;
 }
 
+/* Whether a/len lies inside prefix p. */
+static bool
+within(const struct ipaddr *a, int len, const struct prefix *p)
+{
+	return a->family == p->addr.family && len >= p->len &&
+	    ipaddr_in_prefix(a, p);
+}
+
+/* An outbound protected entry e in the datapath's form: allow when all
+ * its destinations are steered; else block (mandatory) or clear allow
+ * (optional), with an allow twin for each steered prefix inside it. */
+static int
+outbound_form(struct spd_vec *out, struct spd_entry *e,
+    const struct xlate_conf *c)
+{
+	const struct spd_sel *sel = &e->key.sel;
+	struct spd_entry twin;
+	struct prefix d;
+	size_t i;
+
+	e->tunnel = 0;
+	memset(&e->tsrc, 0, sizeof(e->tsrc));
+	memset(&e->tdst, 0, sizeof(e->tdst));
+	e->action = SPD_ALLOW;
+	e->dp = SPD_DP_PROTECT;
+	for (i = 0; i < c->nsteer; i++)
+		if (within(&sel->dst, sel->dlen, &c->steer[i]))
+			return 0;
+	twin = *e;
+	twin.priority = e->priority - 1;
+	if (e->level == LEVEL_MANDATORY) {
+		e->action = SPD_BLOCK;
+		e->dp = SPD_DP_BLOCKED;
+	} else
+		e->dp = SPD_DP_CLEAR;
+	d.addr = sel->dst;
+	d.len = sel->dlen;
+	for (i = 0; i < c->nsteer; i++) {
+		if (!within(&c->steer[i].addr, c->steer[i].len, &d))
+			continue;
+		twin.key.sel.dst = c->steer[i].addr;
+		twin.key.sel.dlen = (uint8_t)c->steer[i].len;
+		if (!key_taken(out, &twin.key) && spd_vec_push(out, &twin) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The userspace datapath's forms: see struct xlate_conf. */
 static int
 userspace_form(struct spd_vec *out, struct spd_entry *e,
@@ -44,19 +92,15 @@ userspace_form(struct spd_vec *out, struct spd_entry *e,
 
 	if (!c->userspace || e->action != SPD_PROTECT)
 		return 0;
-	if (e->key.dir == SPD_OUT) {
-		e->action = SPD_ALLOW;
-		e->dp = 1;
-		e->tunnel = 0;
-		return 0;
-	}
+	if (e->key.dir == SPD_OUT)
+		return outbound_form(out, e, c);
 	if (c->dp_mask == 0 || e->level != LEVEL_MANDATORY)
 		return 0;
 	twin = *e;
 	twin.key.mark = c->dp_mark & c->dp_mask;
 	twin.key.mask = c->dp_mask;
 	twin.action = SPD_ALLOW;
-	twin.dp = 1;
+	twin.dp = SPD_DP_PROTECT;
 	twin.tunnel = 0;
 	twin.priority = e->priority - 1;
 	if (key_taken(out, &twin.key))
@@ -91,9 +135,10 @@ add_entry(struct spd_vec *out, int family, int proto, int dir,
 	e.priority = how->priority;
 	/* The kernel refuses an optional tunnel template on an outbound
 	 * entry (validate_tmpl): such a flow goes out as it is, and only a
-	 * tunnel the peer starts is used inbound. See docs/engine.md. */
+	 * tunnel the peer starts is used inbound. See docs/engine.md. The
+	 * userspace datapath writes no template outbound: it protects them. */
 	if (e.action == SPD_PROTECT && e.tunnel && e.level == LEVEL_OPTIONAL &&
-	    dir == SPD_OUT) {
+	    dir == SPD_OUT && !c->userspace) {
 		e.action = SPD_ALLOW;
 		e.type = e.level = e.tunnel = 0;
 		memset(&e.tsrc, 0, sizeof(e.tsrc));

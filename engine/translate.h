@@ -39,13 +39,20 @@ struct xsock {
 
 struct xlate_conf {
 	bool	tunnel;		/* [ike] mode = tunnel */
-	/* The userspace datapath carries ESP: outbound protected flows are
-	 * written as allow (the datapath protects them; an ESP template
-	 * without a kernel SA would drop them), inbound mandatory ones keep
-	 * their template and, with dp_mask set, get an allow twin for packets
-	 * carrying dp_mark (what the datapath decrypted). */
+	/* The userspace datapath carries ESP. Outbound protected flows to
+	 * what it steers into its TUN device (steer[0..nsteer)) are written
+	 * as allow (the datapath protects them; an ESP template without a
+	 * kernel SA would drop them); to any other destination, mandatory
+	 * ones as block (nothing would protect them), optional ones as
+	 * allow (in the clear). A prefix only partly steered is a block with
+	 * an allow twin, one priority below, per steered prefix inside it.
+	 * Inbound mandatory ones keep their template and, with dp_mask set,
+	 * get an allow twin for packets carrying dp_mark (what the datapath
+	 * decrypted). */
 	bool	userspace;
 	uint32_t dp_mark, dp_mask;
+	const struct prefix *steer;
+	size_t	nsteer;
 	/* Per-peer mode for exact entries (a [peer.*] section may override
 	 * the mode); NULL: tunnel for every peer. */
 	bool	(*tunnel_for)(const struct ipaddr *peer, void *arg);

@@ -53,17 +53,49 @@ nl_open(unsigned groups)
 	return fd;
 }
 
-/* Sends one request and waits for its ACK. */
+/* Copies the kernel's extended ACK message (NLMSGERR_ATTR_MSG), if any. */
+static void
+ack_message(const struct nlmsghdr *h, char *why, size_t whylen)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t off = sizeof(*e);
+	const struct nlattr *a;
+
+	if (why == NULL || whylen == 0 || !(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	while (NLMSG_HDRLEN + off + NLA_HDRLEN <= h->nlmsg_len) {
+		a = (const struct nlattr *)((const char *)e + off);
+		if (a->nla_len < NLA_HDRLEN ||
+		    NLMSG_HDRLEN + off + a->nla_len > h->nlmsg_len)
+			return;
+		if (a->nla_type == NLMSGERR_ATTR_MSG) {
+			snprintf(why, whylen, "%.*s",
+			    (int)(a->nla_len - NLA_HDRLEN),
+			    (const char *)a + NLA_HDRLEN);
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/* Sends one request and waits for its ACK; why gets the kernel's words
+ * on an error, when it gives any. */
 static int
-nl_request(struct nlmsghdr *h)
+nl_request(struct nlmsghdr *h, char *why, size_t whylen)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	char rb[4096] __attribute__((aligned(8)));
+	int one = 1;
 	ssize_t n;
 	int fd, rc = -EIO;
 
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	if ((fd = nl_open(0)) < 0)
 		return fd;
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	h->nlmsg_seq = 1;
 	if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa,
@@ -79,9 +111,14 @@ nl_request(struct nlmsghdr *h)
 		goto out;
 	}
 	for (h = (struct nlmsghdr *)rb; NLMSG_OK(h, (size_t)n);
-	    h = NLMSG_NEXT(h, n))
-		if (h->nlmsg_type == NLMSG_ERROR)
-			rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+	    h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type != NLMSG_ERROR ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			continue;
+		rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		if (rc != 0)
+			ack_message(h, why, whylen);
+	}
 out:
 	close(fd);
 	return rc;
@@ -119,6 +156,50 @@ put_algo(struct nlmsghdr *h, uint16_t type, const char *name,
 	memcpy(put_attr(h, type, head + keylen), u.b, head + keylen);
 }
 
+/* A window over 32 packets or ESN needs the replay state attribute; the
+ * kernel then keeps a bitmap of bmp_len words. An outbound ESN SA gets a
+ * nominal window too: the kernel refuses ESN with none when the SA's
+ * direction is not given, and output never checks it. */
+static void
+put_replay(struct nlmsghdr *h, const struct xfrm_sa_params *p,
+    struct xfrm_usersa_info *si)
+{
+	struct xfrm_replay_state_esn *r;
+	uint32_t win = p->replay_window;
+	size_t words;
+
+	if (win > XFRM_SA_REPLAY_MAX)
+		win = XFRM_SA_REPLAY_MAX;
+	if (!p->esn && win <= 32) {
+		si->replay_window = win;
+		return;
+	}
+	if (win == 0)
+		win = 32;
+	words = (win + 31) / 32;
+	r = put_attr(h, XFRMA_REPLAY_ESN_VAL, sizeof(*r) + words * 4);
+	memset(r, 0, sizeof(*r) + words * 4);
+	r->bmp_len = words;
+	r->replay_window = win;
+	if (p->esn)
+		si->flags |= XFRM_STATE_ESN;
+}
+
+static void
+sa_sel(const struct spd_sel *s, struct xfrm_selector *sel)
+{
+	sel->family = s->family;
+	memcpy(&sel->saddr, s->src.a, ipaddr_len(s->family));
+	memcpy(&sel->daddr, s->dst.a, ipaddr_len(s->family));
+	sel->prefixlen_s = s->slen;
+	sel->prefixlen_d = s->dlen;
+	sel->proto = s->proto;
+	sel->sport = htons(s->sport);
+	sel->sport_mask = s->sport ? 0xffff : 0;
+	sel->dport = htons(s->dport);
+	sel->dport_mask = s->dport ? 0xffff : 0;
+}
+
 static void
 sa_info(const struct xfrm_sa_params *p, struct xfrm_usersa_info *si)
 {
@@ -131,69 +212,71 @@ sa_info(const struct xfrm_sa_params *p, struct xfrm_usersa_info *si)
 	si->id.proto = IPPROTO_ESP;
 	si->reqid = p->reqid;
 	si->mode = p->tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
-	si->replay_window = p->replay_window > 32 ? 32 : p->replay_window;
 	si->lft.soft_byte_limit = si->lft.hard_byte_limit = XFRM_INF;
 	si->lft.soft_packet_limit = si->lft.hard_packet_limit = XFRM_INF;
 	si->lft.soft_add_expires_seconds = p->soft_seconds;
 	si->lft.hard_add_expires_seconds = p->hard_seconds;
-	if (p->has_sel) {
-		const struct spd_sel *s = &p->sel;
-
-		si->sel.family = s->family;
-		memcpy(&si->sel.saddr, s->src.a, ipaddr_len(s->family));
-		memcpy(&si->sel.daddr, s->dst.a, ipaddr_len(s->family));
-		si->sel.prefixlen_s = s->slen;
-		si->sel.prefixlen_d = s->dlen;
-		si->sel.proto = s->proto;
-		si->sel.sport = htons(s->sport);
-		si->sel.sport_mask = s->sport ? 0xffff : 0;
-		si->sel.dport = htons(s->dport);
-		si->sel.dport_mask = s->dport ? 0xffff : 0;
-	} else {
+	if (p->has_sel)
+		sa_sel(&p->sel, &si->sel);
+	else
 		si->sel.family = fam;
-	}
 }
 
 int
-xfrm_sa_install(const struct xfrm_sa_params *p, bool update)
+xfrm_sa_message(const struct xfrm_sa_params *p, bool update, void *buf,
+    size_t len)
 {
-	union {
-		struct nlmsghdr	h;
-		uint64_t	align;
-		char		buf[2048];
-	} m;
-	struct xfrm_usersa_info si;
+	struct nlmsghdr *h = buf;
+	struct xfrm_usersa_info *si;
 
 	if ((p->dst.family != AF_INET && p->dst.family != AF_INET6) ||
 	    p->src.family != p->dst.family || p->enc_keylen > XFRM_SA_KEY_MAX ||
 	    p->auth_keylen > XFRM_SA_KEY_MAX ||
-	    (p->aead == NULL && (p->enc == NULL || p->auth == NULL)))
+	    (p->aead == NULL && (p->enc == NULL || p->auth == NULL)) ||
+	    len < XFRM_SA_MSG_MAX)
 		return -EINVAL;
-	memset(&m, 0, sizeof(m));
-	m.h.nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
-	m.h.nlmsg_len = NLMSG_LENGTH(sizeof(si));
-	memset(&si, 0, sizeof(si));
-	sa_info(p, &si);
-	memcpy(NLMSG_DATA(&m.h), &si, sizeof(si));
+	memset(buf, 0, XFRM_SA_MSG_MAX);
+	h->nlmsg_type = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(*si));
+	si = NLMSG_DATA(h);
+	sa_info(p, si);
+	put_replay(h, p, si);
 	if (p->aead != NULL) {
-		put_algo(&m.h, XFRMA_ALG_AEAD, p->aead, p->enc_key,
+		put_algo(h, XFRMA_ALG_AEAD, p->aead, p->enc_key,
 		    p->enc_keylen, p->icv_bits);
 	} else {
-		put_algo(&m.h, XFRMA_ALG_CRYPT, p->enc, p->enc_key,
+		put_algo(h, XFRMA_ALG_CRYPT, p->enc, p->enc_key,
 		    p->enc_keylen, 0);
-		put_algo(&m.h, XFRMA_ALG_AUTH_TRUNC, p->auth, p->auth_key,
+		put_algo(h, XFRMA_ALG_AUTH_TRUNC, p->auth, p->auth_key,
 		    p->auth_keylen, p->auth_trunc_bits);
 	}
 	if (p->encap_dport != 0) {
-		struct xfrm_encap_tmpl et;
+		struct xfrm_encap_tmpl *et;
 
-		memset(&et, 0, sizeof(et));
-		et.encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
-		et.encap_sport = htons(p->encap_sport);
-		et.encap_dport = htons(p->encap_dport);
-		memcpy(put_attr(&m.h, XFRMA_ENCAP, sizeof(et)), &et, sizeof(et));
+		et = put_attr(h, XFRMA_ENCAP, sizeof(*et));
+		et->encap_type = 2;	/* UDP_ENCAP_ESPINUDP */
+		et->encap_sport = htons(p->encap_sport);
+		et->encap_dport = htons(p->encap_dport);
 	}
-	return nl_request(&m.h);
+	return h->nlmsg_len;
+}
+
+int
+xfrm_sa_install(const struct xfrm_sa_params *p, bool update, char *why,
+    size_t whylen)
+{
+	union {
+		struct nlmsghdr	h;
+		uint64_t	align;
+		char		buf[XFRM_SA_MSG_MAX];
+	} m;
+	int rc;
+
+	if ((rc = xfrm_sa_message(p, update, &m, sizeof(m))) < 0)
+		return rc;
+	rc = nl_request(&m.h, why, whylen);
+	explicit_bzero(&m, sizeof(m));
+	return rc;
 }
 
 int
@@ -216,7 +299,7 @@ xfrm_sa_remove(const struct ipaddr *dst, uint32_t spi)
 	id->spi = htonl(spi);
 	id->family = dst->family;
 	id->proto = IPPROTO_ESP;
-	return nl_request(&m.h);
+	return nl_request(&m.h, NULL, 0);
 }
 
 bool
@@ -234,7 +317,7 @@ xfrm_probe_esp(void)
 	p.aead = "rfc4106(gcm(aes))";
 	p.icv_bits = 128;
 	p.enc_keylen = 20;		/* AES-128 key + salt */
-	if (xfrm_sa_install(&p, false) != 0)
+	if (xfrm_sa_install(&p, false, NULL, 0) != 0)
 		return false;
 	(void)xfrm_sa_remove(&p.dst, p.spi);
 	return true;

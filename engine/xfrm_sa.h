@@ -14,6 +14,8 @@
 #include "engine/spd.h"
 
 #define XFRM_SA_KEY_MAX	64
+#define XFRM_SA_REPLAY_MAX	4096	/* packets */
+#define XFRM_SA_MSG_MAX	2048	/* bytes: room for any NEWSA message */
 
 /* One direction of a CHILD SA. Algorithms use the kernel's crypto names:
  * AEAD "rfc4106(gcm(aes))" (key + 4-byte salt) or
@@ -25,6 +27,7 @@ struct xfrm_sa_params {
 	uint32_t	reqid;
 	bool		tunnel;		/* else transport */
 	uint32_t	replay_window;	/* packets; 0: none (outbound) */
+	bool		esn;		/* 64-bit sequence numbers (RFC 4304) */
 	const char	*aead;		/* NULL: enc + auth */
 	unsigned	icv_bits;
 	const char	*enc, *auth;
@@ -37,8 +40,14 @@ struct xfrm_sa_params {
 	struct spd_sel	sel;
 };
 
-/* Installs (or with update, replaces) a CHILD SA. 0 or -errno. */
-int xfrm_sa_install(const struct xfrm_sa_params *p, bool update);
+/* Installs (or with update, replaces) a CHILD SA. 0 or -errno; on an
+ * error, why (if not NULL) gets the kernel's extended ACK text or "". */
+int xfrm_sa_install(const struct xfrm_sa_params *p, bool update, char *why,
+    size_t whylen);
+/* Writes the XFRM_MSG_NEWSA (update: UPDSA) message xfrm_sa_install sends
+ * into buf (len >= XFRM_SA_MSG_MAX). Its length, or -EINVAL. */
+int xfrm_sa_message(const struct xfrm_sa_params *p, bool update, void *buf,
+    size_t len);
 /* Removes the SA named by dst, spi and ESP. 0 or -errno. */
 int xfrm_sa_remove(const struct ipaddr *dst, uint32_t spi);
 

@@ -14,9 +14,7 @@ if NETNS_TESTS
 TESTS += $(FS_IT)
 endif
 EXTRA_DIST += $(FS_IT)
-# End to end with the monitor and the engine; not in TESTS yet: about one
-# run in three the monitor does not see socat's exec within 10 s.
-EXTRA_DIST += tests/integration/fs_sockets.sh
+# End to end with the monitor and the engine: tests/integration/daemon_apps.sh
 
 # C tests against a real daemon: concurrent writers, poll, the kill -9 loop.
 FS_CTESTS = test_fs_writers test_fs_kill

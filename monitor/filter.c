@@ -12,9 +12,13 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 
 #include "monitor/tracer.h"
+
+#define FILTERS_LOOKED_AT	16
 
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
@@ -128,4 +132,28 @@ filter_prog(void)
 	if (ninsn == 0)
 		assemble();
 	return &prog;
+}
+
+/* Whether one of stopped thread tid's filters is ours, put there by an
+ * earlier tracer (one killed outright): it is not injected again.
+ * PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN; without it, false. */
+bool
+filter_installed(pid_t tid)
+{
+	const struct sock_fprog *fp = filter_prog();
+	struct sock_filter got[BPF_MAXINSNS];
+	unsigned long i;
+	long n;
+
+	for (i = 0; i < FILTERS_LOOKED_AT; i++) {
+		n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, NULL);
+		if (n < 0)
+			return false;	/* no more filters, or not allowed */
+		if (n != fp->len)
+			continue;
+		if (ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, got) == n &&
+		    memcmp(got, fp->filter, n * sizeof(got[0])) == 0)
+			return true;
+	}
+	return false;
 }

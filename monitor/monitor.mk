@@ -22,7 +22,8 @@ endif
 
 BENCHES += bench_monitor
 bench_monitor_SOURCES = tests/bench/bench_monitor.c
-bench_monitor_LDADD = libmonitor.a libcore.a $(EXT_LIBS)
+bench_monitor_LDADD = libmonitor.a libengine.a libpolicy.a libconfig.a libcore.a \
+	$(EXT_LIBS)
 
 MONITOR_UNIT = tests/unit/test_monitor_filter tests/unit/test_monitor_socks
 check_PROGRAMS += $(MONITOR_UNIT)

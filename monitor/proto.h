@@ -19,6 +19,7 @@ enum msg_type {
 	CTL_STATUS,		/* daemon -> tracer; replied with text */
 	CTL_STOP,		/* daemon -> tracer */
 	MSG_NOTE,		/* tracer -> daemon: a line for events_emit */
+	CTL_REMARK,		/* daemon -> new tracer: MARK, not replied */
 };
 
 #define MSG_TEXT	256

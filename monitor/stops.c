@@ -190,8 +190,12 @@ first_stop(struct tracee *t, int sig, bool ours)
 
 	t->started = true;
 	t->expect_sigstop = false;
-	if (p->active && p->filter == FILTER_NONE && !tr->passive)
-		inject_filter(t);
+	if (p->active && p->filter == FILTER_NONE && !tr->passive) {
+		if (filter_installed(t->tid))
+			p->filter = FILTER_ON;	/* by a tracer before us */
+		else
+			inject_filter(t);
+	}
 	if (t->dead)
 		return;
 	if (ours)

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,11 @@ on_ctl(void)
 		m.rc = tr->passive ? -ESHUTDOWN : fan_mark(m.exe, m.rc);
 		send(tr->ctl, &m, sizeof(m), MSG_NOSIGNAL);
 		break;
+	case CTL_REMARK:
+		if (!tr->passive && (m.rc = fan_mark(m.exe, m.rc)) < 0)
+			note("monitor: cannot watch execs on %s: %s", m.exe,
+			    strerror(-m.rc));
+		break;
 	case CTL_STATUS:
 		status(&sb);
 		if (!strbuf_failed(&sb))
@@ -126,8 +132,20 @@ on_signal(void)
 	}
 }
 
+void
+pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
 int
-tracer_main(int ctl, int ev, pid_t daemon, bool any_netns)
+tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 {
 	struct epoll_event ee = { .events = EPOLLIN }, evs[8];
 	sigset_t set;
@@ -144,6 +162,7 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns)
 	prctl(PR_SET_NAME, "ipsecfs-monitor");
 	/* traced programs wait for us at each stop: run before batch work */
 	setpriority(PRIO_PROCESS, 0, MONITOR_NICE);
+	pin_to_cpu(cpu);	/* next to the daemon's answering thread */
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);

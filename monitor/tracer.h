@@ -93,7 +93,9 @@ extern struct tracer *tr;
 	PTRACE_O_TRACESYSGOOD)
 
 /* tracer.c */
-int	tracer_main(int ctl, int ev, pid_t daemon, bool any_netns);
+int	tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu);
+/* Pins the calling thread to cpu (>= 0). */
+void	pin_to_cpu(int cpu);
 void	tracer_go_passive(void);
 
 /* ask.c */
@@ -129,6 +131,7 @@ int		 read_exe(pid_t pid, char *buf, size_t len);
 /* filter.c */
 struct sock_fprog;
 const struct sock_fprog *filter_prog(void);
+bool	filter_installed(pid_t tid);
 #define FILTER_DATA_OURS	0x5ec
 #define FILTER_DATA_COMPAT	0x5ed
 

@@ -1,31 +1,40 @@
-/* What tracing costs a program: the same worker runs once untraced and
- * once traced by the monitor (attached by a /proc scan), in this run.
+/* What tracing costs a program: the same worker runs untraced, traced
+ * with a hook that does nothing, and traced with the daemon's real hook
+ * (the engine translating the event and installing its SPD entries in
+ * the kernel's XFRM), rounds alternating, in this run and in a private
+ * network namespace of its own:
  *   - connect latency to a loopback listener: p50/p99, and what the monitor
- *     adds (two seccomp stops' worth of work: connect and close are traced;
- *     only connect is timed);
+ *     adds (connect and close are traced; only connect is timed);
  *   - non-socket syscalls (getpid, read of /dev/zero): time per call,
  *     traced / untraced.
- * The traced worker runs from a copy of this program at a path of its own,
- * and that path is the only one the hooks match: nothing else on the
- * machine is ever traced. Needs root; skips otherwise. */
+ * The traced workers run from copies of this program at paths of their
+ * own, and those paths are the only ones the hooks match: nothing else on
+ * the machine is ever traced. Needs root; skips otherwise. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/conf.h"
+#include "engine/engine.h"
 #include "engine/log.h"
+#include "engine/policy.h"
 #include "engine/strbuf.h"
 #include "monitor/monitor.h"
 
@@ -40,29 +49,41 @@ struct round {
 	double	getpid_ns, read_ns;
 };
 
-static char worker_exe[64];	/* a copy of this program: the only match */
+enum mode { UNTRACED, NOOP, ENGINE, NMODES };
+static const char *mode_name[NMODES] = { "untraced", "no-op hook",
+    "engine hook" };
+
+/* The traced workers: copies of this program, the only matches. The
+ * engine's policy names them by their base name. */
+static char dir[64], worker_exe[NMODES][160];
 static unsigned long nevents;
+static struct engine *eng;
+
+static const char policy_text[] =
+    "application bench_worker {\n"
+    "  network 127.0.0.0/8 protected P;\n"
+    "  protection P { localport=any remoteport=any encryption optional; }\n"
+    "}\n";
 
 static bool
 app_for_exe(void *arg, const char *exe, char *app, size_t len)
 {
 	(void)arg;
-	snprintf(app, len, "bench");
-	return strcmp(exe, worker_exe) == 0;
+	snprintf(app, len, "bench_worker");
+	return strcmp(exe, worker_exe[NOOP]) == 0 ||
+	    strcmp(exe, worker_exe[ENGINE]) == 0;
 }
 
 static int
-copy_self(void)
+copy_file(const char *from, const char *to)
 {
 	char buf[65536];
 	ssize_t n;
 	int in, out;
 
-	snprintf(worker_exe, sizeof(worker_exe), "/tmp/bench_monitor_worker.%d",
-	    (int)getpid());
-	if ((in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if ((out = open(worker_exe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0700)) < 0) {
 		close(in);
 		return -1;
@@ -72,8 +93,42 @@ copy_self(void)
 			n = -1;
 	close(in);
 	if (close(out) < 0 || n < 0) {
-		unlink(worker_exe);
+		unlink(to);
 		return -1;
+	}
+	return 0;
+}
+
+static void
+remove_copies(void)
+{
+	unlink(worker_exe[NOOP]);
+	unlink(worker_exe[ENGINE]);
+	snprintf(worker_exe[NOOP], sizeof(worker_exe[NOOP]), "%s/noop", dir);
+	snprintf(worker_exe[ENGINE], sizeof(worker_exe[ENGINE]), "%s/engine", dir);
+	rmdir(worker_exe[NOOP]);
+	rmdir(worker_exe[ENGINE]);
+	rmdir(dir);
+}
+
+static int
+copy_self(void)
+{
+	char d[128];
+	int k;
+
+	snprintf(dir, sizeof(dir), "/tmp/bench_monitor.%d", (int)getpid());
+	snprintf(worker_exe[UNTRACED], sizeof(worker_exe[0]), "/proc/self/exe");
+	if (mkdir(dir, 0700) < 0)
+		return -1;
+	for (k = NOOP; k <= ENGINE; k++) {
+		snprintf(d, sizeof(d), "%s/%s", dir, k == NOOP ? "noop" : "engine");
+		snprintf(worker_exe[k], sizeof(worker_exe[k]), "%s/bench_worker", d);
+		if (mkdir(d, 0700) < 0 || copy_file("/proc/self/exe",
+		    worker_exe[k]) < 0) {
+			remove_copies();
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -81,9 +136,45 @@ copy_self(void)
 static int
 event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 {
-	(void)arg; (void)ev; (void)why; (void)whylen;
+	(void)arg;
 	__atomic_add_fetch(&nevents, 1, __ATOMIC_RELAXED);
-	return 0;
+	if (strcmp(ev->exe, worker_exe[ENGINE]) != 0)
+		return 0;
+	return engine_socket_event(eng, ev, why, whylen);
+}
+
+/* The engine in this namespace, with the workers' policy. */
+static int
+engine_up(void)
+{
+	struct policy_error err;
+	struct policy *p;
+	static struct conf cfg;		/* the engine keeps a pointer */
+
+	conf_defaults(&cfg);
+	if (engine_new(&cfg, &eng) != 0 || engine_start(eng) != 0)
+		return -1;
+	if ((p = policy_parse(policy_text, strlen(policy_text), &err)) == NULL) {
+		fprintf(stderr, "policy: %d:%d: %s\n", err.line, err.col, err.msg);
+		return -1;
+	}
+	return engine_set_policy(eng, "bench_worker", p);
+}
+
+static int
+loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
 }
 
 static double
@@ -186,12 +277,14 @@ attached(struct monitor *m, pid_t pid)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char want[64];
+	const char *line, *on;
 	bool yes;
 
 	snprintf(want, sizeof(want), "traced pid=%d ", (int)pid);
 	monitor_render_status(m, &sb);
-	yes = sb.buf != NULL && strstr(sb.buf, want) != NULL &&
-	    strstr(strstr(sb.buf, want), "filter=on") != NULL;
+	yes = sb.buf != NULL && (line = strstr(sb.buf, want)) != NULL &&
+	    (on = strstr(line, "filter=on")) != NULL &&
+	    on < line + strcspn(line, "\n");
 	strbuf_free(&sb);
 	return yes;
 }
@@ -202,8 +295,9 @@ struct worker {
 };
 
 static int
-start_worker(struct monitor *m, int port, bool traced, struct worker *w)
+start_worker(struct monitor *m, int port, enum mode mode, struct worker *w)
 {
+	bool traced = mode != UNTRACED;
 	int in[2], out[2], i;
 	char arg[16];
 
@@ -213,8 +307,8 @@ start_worker(struct monitor *m, int port, bool traced, struct worker *w)
 	if ((w->pid = fork()) == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
-		execl(traced ? worker_exe : "/proc/self/exe", "bench_monitor",
-		    "--worker", arg, (char *)NULL);
+		execl(worker_exe[mode], "bench_monitor", "--worker", arg,
+		    (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -246,7 +340,7 @@ stop_worker(struct worker *w)
 static struct pool {
 	double	lat[ROUNDS * NCONNECT];
 	double	getpid_ns, read_ns;	/* best round */
-} pool[2];
+} pool[NMODES];
 
 static int
 run_round(struct worker *w, struct pool *p, int k)
@@ -272,42 +366,54 @@ pct(struct pool *p, int q)
 static void
 report(void)
 {
-	struct pool *u = &pool[0], *t = &pool[1];
+	struct pool *u = &pool[UNTRACED];
+	int k;
 
-	qsort(u->lat, ROUNDS * NCONNECT, sizeof(double), cmp_double);
-	qsort(t->lat, ROUNDS * NCONNECT, sizeof(double), cmp_double);
-	printf("%d rounds of %d connects, untraced and traced rounds alternating\n",
+	for (k = 0; k < NMODES; k++)
+		qsort(pool[k].lat, ROUNDS * NCONNECT, sizeof(double), cmp_double);
+	printf("%d rounds of %d connects per kind, rounds alternating; the engine "
+	    "hook installs 2 SPD entries per connect and removes them at close\n",
 	    ROUNDS, NCONNECT);
-	printf("connect latency (us)    untraced   traced    added  (target added: p50 <= 50, p99 <= 250)\n");
-	printf("  p50                   %8.1f %8.1f %8.1f\n", pct(u, 50), pct(t, 50), pct(t, 50) - pct(u, 50));
-	printf("  p99                   %8.1f %8.1f %8.1f\n", pct(u, 99), pct(t, 99), pct(t, 99) - pct(u, 99));
-	printf("non-socket syscalls, best round (ns/call) untraced traced ratio (target <= 1.02)\n");
-	printf("  getpid                %8.1f %8.1f %8.3f\n", u->getpid_ns, t->getpid_ns, t->getpid_ns / u->getpid_ns);
-	printf("  read /dev/zero        %8.1f %8.1f %8.3f\n", u->read_ns, t->read_ns, t->read_ns / u->read_ns);
+	printf("connect latency (us)   %10s %12s %12s  added: %-8s %-8s (target: p50 <= 50, p99 <= 250 with entries)\n",
+	    mode_name[0], mode_name[1], mode_name[2], "no-op", "entries");
+	for (k = 50; k <= 99; k += 49)
+		printf("  p%d                  %10.1f %12.1f %12.1f         %-8.1f %-8.1f\n",
+		    k, pct(u, k), pct(&pool[NOOP], k), pct(&pool[ENGINE], k),
+		    pct(&pool[NOOP], k) - pct(u, k),
+		    pct(&pool[ENGINE], k) - pct(u, k));
+	printf("non-socket syscalls, best round (ns/call)  untraced  traced  ratio (target <= 1.02)\n");
+	printf("  getpid                %8.1f %8.1f %8.3f\n", u->getpid_ns,
+	    pool[NOOP].getpid_ns, pool[NOOP].getpid_ns / u->getpid_ns);
+	printf("  read /dev/zero        %8.1f %8.1f %8.3f\n", u->read_ns,
+	    pool[NOOP].read_ns, pool[NOOP].read_ns / u->read_ns);
 	printf("events reported         %lu (expected %d: a connect and a close per traced connect)\n",
-	    nevents, 2 * ROUNDS * NCONNECT);
+	    nevents, 2 * 2 * ROUNDS * NCONNECT);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct monitor_hooks h = { app_for_exe, event, NULL };
+	struct monitor_hooks h = { app_for_exe, event, NULL, false };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct worker w[2];
+	struct worker w[NMODES];
 	struct strbuf sb = STRBUF_INIT;
 	const char *avg;
 	socklen_t len = sizeof(sin);
 	struct monitor *m;
 	pthread_t thr;
-	int lfd, rc, k;
+	int lfd, rc = 0, k, j;
 
 	if (argc == 3 && strcmp(argv[1], "--worker") == 0)
 		return worker(atoi(argv[2]));
-	if (geteuid() != 0) {
-		printf("bench_monitor: SKIP (needs root)\n");
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 || loopback_up() < 0) {
+		printf("bench_monitor: SKIP (needs root for a network namespace)\n");
 		return 0;
 	}
 	log_init("bench_monitor", 1, 0);
+	if (engine_up() < 0) {
+		fprintf(stderr, "bench_monitor: engine failed\n");
+		return 1;
+	}
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
@@ -318,24 +424,26 @@ main(int argc, char **argv)
 	}
 	pthread_create(&thr, NULL, acceptor, &lfd);
 	if (copy_self() < 0) {
-		perror("bench_monitor: copy of the worker");
+		perror("bench_monitor: copies of the worker");
 		return 1;
 	}
 	if (monitor_start(&h, &m) < 0) {
-		unlink(worker_exe);
+		remove_copies();
 		fprintf(stderr, "bench_monitor: monitor_start failed\n");
 		return 1;
 	}
-	rc = start_worker(m, ntohs(sin.sin_port), false, &w[0]) < 0 ||
-	    start_worker(m, ntohs(sin.sin_port), true, &w[1]) < 0;
-	for (k = 0; !rc && k < ROUNDS; k++)
-		rc = run_round(&w[0], &pool[0], k) < 0 ||
-		    run_round(&w[1], &pool[1], k) < 0;
-	rc |= stop_worker(&w[0]) < 0;
-	rc |= stop_worker(&w[1]) < 0;
+	for (k = 0; k < NMODES && !rc; k++)
+		rc = start_worker(m, ntohs(sin.sin_port), k, &w[k]) < 0;
+	for (j = 0; !rc && j < ROUNDS; j++)
+		for (k = 0; k < NMODES && !rc; k++)
+			rc = run_round(&w[k], &pool[k], j) < 0;
+	while (k-- > 0)
+		rc |= stop_worker(&w[k]) < 0;
 	monitor_render_status(m, &sb);
 	monitor_stop(m);
-	unlink(worker_exe);
+	remove_copies();
+	engine_stop(eng);
+	engine_free(eng);
 	if (rc) {
 		fprintf(stderr, "bench_monitor: worker failed\n");
 		return 1;

@@ -79,17 +79,30 @@ wait_for 10 sh -c "! $INA ip xfrm policy | grep -q 'sport $LPORT '" ||
 	fail "entries left after close: $(entries)"
 pass "entries removed on close"
 
-# 2. A mandatory (encryption) flow with no SA: fails closed. The SYN-ACK
-# comes back in clear and the inbound entry requires ESP, so the connection
-# never completes, while its entries exist.
-$INA timeout 3 "$BIN/socat" -u OPEN:/dev/null TCP:"$B_ADDR":5001,connect-timeout=2 &
+# 2. A mandatory (encryption) flow with no SA: fails closed. With the
+# user-space datapath and no [peer.*] (no IPsec runs here) nothing could
+# protect it: its outbound entry blocks, connect fails at once and the
+# events say why. With the kernel's, the SYN-ACK comes back in clear and
+# the inbound entry requires ESP, so the connection never completes, while
+# its entries exist.
+$INA timeout 3 "$BIN/socat" -u OPEN:/dev/null TCP:"$B_ADDR":5001,connect-timeout=2 \
+    2>"$FS_DIR/mand.err" &
 MAND=$!
-wait_for 10 grep -q "remote=$B_ADDR:5001" "$MNT/apps/client/sockets" ||
-	fail "mandatory socket not listed"
-check "the mandatory inbound entry requires ESP" sh -c \
-	"$INA ip xfrm policy list dir in | grep -A4 'sport 5001' | grep -q 'proto esp' &&
-	 ! $INA ip xfrm policy list dir in | grep -A4 'sport 5001' | grep -q 'level use'"
-if wait "$MAND"; then fail "mandatory flow completed in clear"; fi
+if grep -q '^datapath=userspace' "$MNT/status"; then
+	if wait "$MAND"; then fail "mandatory flow completed in clear"; fi
+	check "refused at once by its block entry" \
+	    grep -q "Operation not permitted" "$FS_DIR/mand.err"
+	check "the events say why" timeout 10 grep -q \
+	    "engine flow blocked app=client .*dst=$B_ADDR/32 reason=\"no user-space datapath runs" \
+	    "$MNT/events"
+else
+	wait_for 10 grep -q "remote=$B_ADDR:5001" "$MNT/apps/client/sockets" ||
+		fail "mandatory socket not listed"
+	check "the mandatory inbound entry requires ESP" sh -c \
+		"$INA ip xfrm policy list dir in | grep -A4 'sport 5001' | grep -q 'proto esp' &&
+		 ! $INA ip xfrm policy list dir in | grep -A4 'sport 5001' | grep -q 'level use'"
+	if wait "$MAND"; then fail "mandatory flow completed in clear"; fi
+fi
 pass "mandatory flow without SA did not complete"
 
 # 3. A listening socket: a mirrored (in + out) pair for the trusted network,

@@ -29,7 +29,9 @@
  *                               TCP/UDP); prints failures and the netlink
  *                               batches it took
  *   reconcile                   engine_reconcile
- *   dpmark MARK MASK            engine_set_datapath_mark
+ *   dpmark MARK MASK [PREFIX]...
+ *                               engine_set_datapath: the datapath's mark
+ *                               and what it steers
  *   recv-open LOCAL | recv-check SECONDS
  *                               a UDP socket bound to LOCAL; whether a
  *                               datagram arrived within SECONDS
@@ -477,6 +479,19 @@ cmd_burst(char **f, int n)
 }
 
 static int
+cmd_dpmark(char **f, int n)
+{
+	struct prefix steer[8];
+	int i;
+
+	for (i = 3; i < n && i - 3 < 8; i++)
+		if (prefix_parse(f[i], &steer[i - 3]) != 0)
+			return die("dpmark: bad prefix");
+	return engine_set_datapath(eng, strtoul(f[1], NULL, 0),
+	    strtoul(f[2], NULL, 0), steer, (size_t)(i - 3));
+}
+
+static int
 cmd_lookup(char **f, int n)
 {
 	struct sockaddr_storage a, b;
@@ -621,8 +636,7 @@ run(char **f, int n)
 	else if (strcmp(f[0], "lookup") == 0)
 		return cmd_lookup(f, n);
 	else if (strcmp(f[0], "dpmark") == 0 && n > 2)
-		return engine_set_datapath_mark(eng, strtoul(f[1], NULL, 0),
-		    strtoul(f[2], NULL, 0));
+		return cmd_dpmark(f, n);
 	else if (strcmp(f[0], "recv-open") == 0)
 		return cmd_recv_open(f, n);
 	else if (strcmp(f[0], "recv-check") == 0)

@@ -13,7 +13,7 @@ DRIVE=$top_builddir/engine-drive
 netns_pair A B
 
 D=$(mktemp -d)
-at_exit "rm -rf $D"
+[ -n "${KEEP:-}" ] || at_exit "rm -rf $D"
 export D
 P=$top_srcdir/contrib/policies
 
@@ -365,7 +365,7 @@ send_from_b() {
 }
 {
 	printf 'policy udp-cli %s/udp-cli.policy\n' "$P"
-	printf 'dpmark 0x100 0xf00\n'
+	printf 'dpmark 0x100 0xf00 %s/32\n' "$B_ADDR"
 	printf 'recv-open %s:5000\n' "$A_ADDR"
 	printf 'event recv 80 /usr/bin/udp-cli udp %s:5000\n' "$A_ADDR"
 	printf 'event send 80 /usr/bin/udp-cli udp %s:5000 %s:9\n' "$A_ADDR" "$B_ADDR"
@@ -379,6 +379,11 @@ send_from_b() {
 	send_from_b
 	printf 'recv-check 5\n'
 	printf 'status\n'
+	# the datapath no longer steers B: the mandatory flow blocks
+	printf 'dpmark 0x100 0xf00\n'
+	printf 'sh ip xfrm policy > %s/userspace-unsteered\n' "$D"
+	printf 'lookup out udp %s:5000 %s:9\n' "$A_ADDR" "$B_ADDR"
+	printf 'events\n'
 } > "$D/script5"
 check "engine with the userspace datapath" run_script -c "$D/userspace.conf" "$D/script5"
 norm "$D/userspace" > "$D/userspace.n"
@@ -394,3 +399,10 @@ check "the datapath still sees the flow as protected" grep -qx \
 expect_eq "plaintext is dropped, marked packets pass" \
     "$(grep '^recv ' "$D/out")" "recv none
 recv ok"
+check "unsteered, the outbound mandatory flow is a block entry" grep -qx \
+    "src $A_ADDR/32 dst $B_ADDR/32 proto udp sport 5000 dport 9 dir out action block priority 100001" \
+    "$(norm "$D/userspace-unsteered" > "$D/userspace-unsteered.n"; echo "$D/userspace-unsteered.n")"
+check "the datapath is told it blocks" grep -qx \
+    'flow block app=udp-cli sock=80' "$D/out"
+check "an events line says why" grep -q \
+    "engine flow blocked app=udp-cli sock=80 dst=$B_ADDR/32 reason=\"no \\[peer.\\*\\] covers $B_ADDR/32: mandatory flow blocked\"" "$D/out"

@@ -6,6 +6,7 @@
 # flow between the same hosts goes in the clear; the sas files list the
 # SAs without keys; everything is removed at the end.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/ipsec_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat python3 timeout
 NODE=$top_builddir/ipsec-node
@@ -51,35 +52,19 @@ application python3 { network $peer/32 trusted; }
 POL
 done
 
-# node SIDE NS EVENTS...: starts ipsec-node in NS, waits until it is ready
-node() {
-	local side=$1 ns=$2; shift 2
-	local args=""
-	for ev in "$@"; do args="$args -e '$ev'"; done
-	eval "ip netns exec $ns '$NODE' -c '$DIR/$side.conf' \
-	    -p sec='$DIR/$side-sec.policy' -p clr='$DIR/$side-clr.policy' \
-	    $args -d '$DIR/$side.dump' -R '$DIR/$side.ready' \
-	    > '$DIR/$side.log' 2>&1 &"
-	eval "PID_$side=\$!"
-	at_exit "kill \$PID_$side 2>/dev/null; wait \$PID_$side 2>/dev/null"
-	wait_for 10 test -e "$DIR/$side.ready" ||
-	    { cat "$DIR/$side.log" "$DIR/$side.dump" 2>/dev/null; fail "ipsec-node $side did not start"; }
-}
-node b "$B" "listen tcp $B_ADDR:$SECPORT /usr/bin/socat" \
-    "listen tcp $B_ADDR:$CLRPORT /usr/bin/python3"
-node a "$A" "connect tcp $A_ADDR:$CSEC $B_ADDR:$SECPORT /usr/bin/socat" \
-    "connect tcp $A_ADDR:$CCLR $B_ADDR:$CLRPORT /usr/bin/python3" \
-    "connect tcp $A_ADDR:$CREF $B_ADDR:$REFPORT /usr/bin/socat"
+node b "$B" -p sec="$DIR/b-sec.policy" -p clr="$DIR/b-clr.policy" \
+    -e "listen tcp $B_ADDR:$SECPORT /usr/bin/socat" \
+    -e "listen tcp $B_ADDR:$CLRPORT /usr/bin/python3"
+node a "$A" -p sec="$DIR/a-sec.policy" -p clr="$DIR/a-clr.policy" \
+    -e "connect tcp $A_ADDR:$CSEC $B_ADDR:$SECPORT /usr/bin/socat" \
+    -e "connect tcp $A_ADDR:$CCLR $B_ADDR:$CLRPORT /usr/bin/python3" \
+    -e "connect tcp $A_ADDR:$CREF $B_ADDR:$REFPORT /usr/bin/socat"
 
 TUN_A=$(ip -n "$A" -o link show | awk -F': ' '/ipsf/ { sub(/@.*/, "", $2); print $2; exit }')
 check "a TUN device in A" test -n "$TUN_A"
 
 # capture on A's veth while the flows run
-ip netns exec "$A" tcpdump -U -n -i "v$TAG-a" -w "$DIR/cap.pcap" \
-    > "$DIR/tcpdump.log" 2>&1 &
-TCPDUMP=$!
-at_exit "kill $TCPDUMP 2>/dev/null; wait $TCPDUMP 2>/dev/null"
-wait_for 10 grep -q listening "$DIR/tcpdump.log" || fail "tcpdump did not start"
+capture_start "$A" "v$TAG-a"
 
 # servers: echo one line back
 ip netns exec "$B" timeout 30 socat -T 20 \
@@ -126,8 +111,7 @@ fin_seen() {
 	    grep -q "$B_ADDR\.$CLRPORT > $A_ADDR\.$CCLR: Flags \[F"
 }
 wait_for 10 fin_seen || true
-kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null
-tcpdump -n -r "$DIR/cap.pcap" > "$DIR/cap.txt" 2>/dev/null
+capture_stop
 NSEC=$(grep -c "\.$SECPORT[: ]" "$DIR/cap.txt" || true)
 NCLR=$(grep -c "\.$CLRPORT[: ]" "$DIR/cap.txt" || true)
 NESP=$(grep -c "\.4500 .*UDP-encap\|\.4500: UDP-encap\|ESP(" "$DIR/cap.txt" || true)
@@ -142,12 +126,8 @@ check "no plaintext of the protected exchange on the wire" \
     sh -c "! tcpdump -A -n -r '$DIR/cap.pcap' 2>/dev/null | grep -q 'secret-$TAG'"
 
 # the sas text is refreshed each second: ask for dumps until it counts
-dumped() {
-	kill -USR1 "$2"
-	grep -Eq "^child .*packets_in=[1-9]" "$DIR/$1.dump"
-}
-wait_for 5 dumped a "$PID_a" || true
-wait_for 5 dumped b "$PID_b" || true
+wait_for 5 dumped a "^child .*packets_in=[1-9]" || true
+wait_for 5 dumped b "^child .*packets_in=[1-9]" || true
 for side in a b; do
 	check "$side: sas lists the IKE SA" grep -q "^ike peer=" "$DIR/$side.dump"
 	check "$side: sas lists a transport CHILD SA with traffic" \
@@ -163,16 +143,5 @@ check "A started the negotiation from its datapath" \
     grep -q "ipsec initiate .*by=datapath" "$DIR/a.dump"
 
 # stop: everything ipsec_start added goes
-kill "$PID_a" "$PID_b"
-wait "$PID_a"; RA=$?
-wait "$PID_b"; RB=$?
-expect_eq "both nodes stop cleanly" "$RA $RB" "0 0"
-for ns in "$A" "$B"; do
-	expect_eq "$ns: no TUN device left" \
-	    "$(ip -n "$ns" -o link show | grep -c ipsf || true)" 0
-	expect_eq "$ns: no rule left" \
-	    "$(ip -n "$ns" rule show | grep -c 'lookup 26992' || true)" 0
-	expect_eq "$ns: no nftables table left" \
-	    "$(ip netns exec "$ns" nft list tables | grep -c ipsecfs || true)" 0
-	expect_eq "$ns: no SPD entry left" "$(ip -n "$ns" xfrm policy | grep -c 'uid 1768977254' || true)" 0
-done
+nodes_stop a b
+check_clean "$A" "$B"

@@ -5,7 +5,8 @@
  *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-m MOUNT]...
  *               [-M FS]... PROGRAM...
  *
- * -e FILE gets the daemon's events lines at exit (attach, release, denial);
+ * -e FILE gets the daemon's events lines at exit and on SIGUSR1 (attach,
+ * release, denial);
  * -d PORT fails events naming PORT with EACCES; -s PORT makes the hook
  * take a second for events towards PORT.
  *
@@ -104,7 +105,7 @@ event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 	return 0;
 }
 
-/* The daemon's `events' lines (events_emit), at exit. */
+/* The daemon's `events' lines (events_emit), at exit and on SIGUSR1. */
 static int
 dump_events(const char *path)
 {
@@ -204,6 +205,8 @@ main(int argc, char **argv)
 		monitor_render_status(m, &sb);
 		fputs(sb.buf != NULL ? sb.buf : "", stderr);
 		strbuf_reset(&sb);
+		if (events_path != NULL)
+			(void)dump_events(events_path);
 	}
 	strbuf_free(&sb);
 	monitor_stop(m);

@@ -69,3 +69,16 @@ wait_events() { wait_for 10 test "$(nevents "$1")" -ge "$2"; }
 # tcp_listening NSCMD PORT: a TCP socket listens on PORT in that namespace.
 tcp_listening() { $1 ss -Htln "sport = :$2" | grep -q LISTEN; }
 udp_bound() { $1 ss -Huan "sport = :$2" | grep -q .; }
+
+# slow_start NAME PORT: a python3 client in A, waiting (output in $T/NAME)
+# until slow_go sends it on to connect to $B_ADDR:PORT; its pid in SLOW.
+# One at a time (it holds fd 7).
+slow_start() {
+	mkfifo "$T/$1.in"
+	$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$2" <"$T/$1.in" >"$T/$1" &
+	SLOW=$!
+	at_exit "kill $SLOW 2>/dev/null"
+	exec 7>"$T/$1.in"
+	wait_for 10 grep -q started "$T/$1" || fail "slow client did not start"
+}
+slow_go() { echo go >&7; exec 7>&-; }

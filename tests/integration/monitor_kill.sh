@@ -2,8 +2,10 @@
 # Nothing is left stopped or broken: a program killed while its connect
 # waits for the hook and one killed inside a blocking connect; a program
 # that execs a program no policy names (released, keeps working);
-# signals with handlers and group-stop; and the monitor killed with SIGKILL while programs run: they continue and
-# finish correctly, and the tracer goes away after them.
+# signals with handlers and group-stop; the tracer killed with SIGKILL
+# (a new one takes over); and the monitor killed with SIGKILL while
+# programs run: they continue and finish correctly, and the tracer goes
+# away after them.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/monitor_common.sh"
 
@@ -13,7 +15,7 @@ P=$((24000 + NET)); SLOWP=$((P + 1))
 NOHOST=10.99.$NET.3		# no such neighbour: connect blocks on ARP
 mon_start -s "$SLOWP" "$PY"
 
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 4 >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 6 >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -81,18 +83,36 @@ kill -CONT "$SIG"
 check "server done after SIGCONT" wait "$SIG"
 expect_eq "signal handler ran" "$(tail -1 "$T/sig")" "usr1 1"
 
-# 5. the monitor killed while programs run
-mkfifo "$T/slow.in"
-$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
-SLOW=$!
-at_exit "kill $SLOW 2>/dev/null"
-exec 7>"$T/slow.in"
-wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+# 5. the tracer itself killed outright: the daemon starts a new one, which
+# attaches the running program (its filter is found, not stacked) and
+# traces new execs (the marks are replayed)
+filters() { sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$1/status"; }
+tracer_of() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
+slow_start re "$P"
+RE=$SLOW
+expect_eq "traced by the tracer" "$(tracer_of "$RE")" "$TRACER_PID"
+kill -KILL "$TRACER_PID"
+respawned() { kill -USR1 "$MON_PID"; sleep 0.1; grep -q "a new one attaches" "$T/events"; }
+check "a new tracer is started" wait_for 10 respawned
+newtracer() { t=$(tracer_of "$1"); [ "$t" != 0 ] && [ "$t" != "$TRACER_PID" ]; }
+check "it attaches the running programs" wait_for 10 newtracer "$RE"
+check "the server too" wait_for 10 newtracer "$S"
+TRACER_PID=$(tracer_of "$RE")
+expect_eq "our filter found, not stacked" "$(filters "$RE")" 1
+slow_go
+check "the program finishes" wait "$RE"
+check "its connect is reported by the new tracer" grep -q "connect pid=$RE " "$T/ev.log"
+$INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$P" >/dev/null &
+N=$!
+wait "$N"
+check "a new exec is traced by the new tracer" grep -q "connect pid=$N " "$T/ev.log"
+
+# 6. the monitor killed while programs run
+slow_start slow "$P"
 kill -KILL "$MON_PID"
 wait "$MON_PID" 2>/dev/null
 MON_PID=""
-echo go >&7
-exec 7>&-
+slow_go
 check "client finishes after the monitor died" wait "$SLOW"
 check "client talked to the server" grep -q "^client $SLOW " "$T/slow"
 kill "$SRV" 2>/dev/null

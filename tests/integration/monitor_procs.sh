@@ -12,12 +12,7 @@ mon_ns
 P=$((22000 + NET)); DENY=$((P + 1))
 
 # Started before the monitor: found by the initial /proc scan.
-mkfifo "$T/slow.in"
-$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$P" <"$T/slow.in" >"$T/slow" &
-SLOW=$!
-at_exit "kill $SLOW 2>/dev/null"
-exec 7>"$T/slow.in"
-wait_for 10 grep -q started "$T/slow" || fail "slow client did not start"
+slow_start slow "$P"
 # and one whose threads have diverging filters: ours cannot be added with
 # TSYNC, so it is traced stopping at every call
 mkfifo "$T/div.in"
@@ -59,8 +54,7 @@ at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
 S=$(awk '/listening/ {print $2}' "$T/srv")
 
-echo go >&7
-exec 7>&-
+slow_go
 check "attached client finished" wait "$SLOW"
 read -r _ C L <<EOT
 $(grep client "$T/slow")

@@ -188,6 +188,91 @@ test_batches(void **state)
 	end_free(&b);
 }
 
+/* An IPv6 packet of len bytes (payload length set, UDP). */
+static size_t
+make_ip6(uint8_t *p, size_t len, uint8_t id)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i ^ id);
+	p[0] = 0x60;
+	p[4] = (uint8_t)((len - 40) >> 8);
+	p[5] = (uint8_t)(len - 40);
+	p[6] = 17;
+	return len;
+}
+
+static struct sockaddr_storage peer4, peer6;
+
+/* IPv4 packets to peer4, IPv6 ones to peer6, on one SA. */
+static struct esp_sa *
+router_by_family(const uint8_t *ip, size_t len, struct sockaddr_storage *peer,
+    void *arg)
+{
+	struct end *self = arg;
+
+	*peer = (ip[0] >> 4) == 6 ? peer6 : peer4;
+	return self->out;
+}
+
+/* A second UDP socket on ::1 (dp_set_udp): packets go out from the
+ * socket of their peer's family, in one batch read from the TUN side, and
+ * come in on both (dp_sock_input). */
+static void
+test_two_families(void **state)
+{
+	struct end a, b;
+	struct ipaddr lo6;
+	socklen_t len = sizeof(peer6);
+	uint8_t pkt[400], got[500];
+	char err[128];
+	int a6, b6, i, n = 0;
+
+	assert_int_equal(ipaddr_parse("::1", &lo6), 0);
+	end_init(&a, 0xa, 0xb, 0);
+	end_init(&b, 0xb, 0xa, 0);
+	if ((a6 = dp_udp_socket(&lo6, 0, err, sizeof(err))) < 0) {
+		end_free(&a);
+		end_free(&b);
+		skip();		/* no IPv6 here */
+	}
+	b6 = dp_udp_socket(&lo6, 0, err, sizeof(err));
+	assert_true(b6 >= 0);
+	assert_int_equal(getsockname(b6, (struct sockaddr *)&peer6, &len), 0);
+	peer4 = b.addr;
+	dp_set_udp(a.dp, a6, &lo6);
+	dp_set_udp(b.dp, b6, &lo6);
+	dp_set_router(a.dp, router_by_family, &a);
+	for (i = 0; i < 10; i++) {
+		if (i % 2)
+			make_ip6(pkt, 100 + i, (uint8_t)i);
+		else
+			make_ip(pkt, 100 + i, (uint8_t)i);
+		assert_int_equal(write(a.tun[1], pkt, 100 + i), 100 + i);
+	}
+	assert_int_equal(dp_tun_input(a.dp), 10);
+	while (n < 10) {
+		struct pollfd p[2] = { { .fd = b.udp, .events = POLLIN },
+		    { .fd = b6, .events = POLLIN } };
+
+		assert_true(poll(p, 2, 2000) > 0);
+		if (p[0].revents & POLLIN)
+			n += dp_sock_input(b.dp, b.udp);
+		if (p[1].revents & POLLIN)
+			n += dp_sock_input(b.dp, b6);
+	}
+	assert_int_equal(dp_stats(b.dp)->tun_tx, 10);
+	assert_int_equal(dp_stats(a.dp)->errors, 0);
+	for (i = 0; i < 10; i++)	/* one SA: the window orders them */
+		assert_true(read(b.tun[1], got, sizeof(got)) >= 100);
+	assert_int_equal(dp_sock_input(b.dp, a.udp), -1);
+	end_free(&a);
+	end_free(&b);
+	close(a6);
+	close(b6);
+}
+
 /* B takes nothing whose inner destination ends in 66 */
 static bool
 accept_fn(const struct esp_sa *s, const uint8_t *ip, size_t len, void *arg)
@@ -302,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_inbound_check),
 		cmocka_unit_test(test_vnet_hdr),
+		cmocka_unit_test(test_two_families),
 	};
 
 	if (ipaddr_parse("127.0.0.1", &lo) != 0)

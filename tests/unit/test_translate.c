@@ -254,6 +254,7 @@ test_tunnel(void **state)
 	struct policy *p = parse(udp_cli_text);
 	struct xsock s = sock(IPPROTO_TCP, "1.1.1.1", 4000);
 	struct xlate_conf tun = { .tunnel = true };
+	struct prefix steer;
 
 	s.connected = true;
 	s.peer = addr("9.9.9.9");
@@ -267,6 +268,15 @@ test_tunnel(void **state)
 	s.lport = 21;
 	expect(p, &s, NULL, &tun,
 	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow priority=100001\n"
+	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
+	/* the userspace datapath writes no template outbound: it protects
+	 * the optional flow where it steers it */
+	tun.userspace = true;
+	tun.steer = &steer;
+	tun.nsteer = 1;
+	assert_int_equal(prefix_parse("9.9.9.9/32", &steer), 0);
+	expect(p, &s, NULL, &tun,
+	    "dir=out src=1.1.1.1/32:21 dst=9.9.9.9/32:443 proto=tcp action=allow datapath=userspace protection=encryption level=use priority=100001\n"
 	    "dir=in src=9.9.9.9/32:443 dst=1.1.1.1/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=tunnel tunnel=1.1.1.1-9.9.9.9 priority=100001\n");
 	policy_free(p);
 }
@@ -312,6 +322,27 @@ agrees(const struct spd_entry *e, const struct decision *d)
 	}
 }
 
+/* With the userspace datapath, the outbound entry of a protected flow
+ * is the datapath's (allow) when its peer is steered; else mandatory
+ * ones block and optional ones pass in the clear. */
+static bool
+datapath_form(const struct spd_entry *e, const struct decision *d,
+    const struct ipaddr *peer, const struct xlate_conf *c)
+{
+	bool steered = false;
+	size_t i;
+
+	if (!c->userspace || d->action != DECIDE_PROTECT)
+		return true;
+	for (i = 0; i < c->nsteer; i++)
+		steered = steered || ipaddr_in_prefix(peer, &c->steer[i]);
+	if (steered)
+		return e->action == SPD_ALLOW && e->dp == SPD_DP_PROTECT;
+	if (d->level == LEVEL_MANDATORY)
+		return e->action == SPD_BLOCK && e->dp == SPD_DP_BLOCKED;
+	return e->action == SPD_ALLOW && e->dp == SPD_DP_CLEAR;
+}
+
 /* Exclusiveness and completeness of a listener's entries: for many flows,
  * the entry XFRM would pick (both directions) decides as policy_decide(). */
 static void
@@ -348,7 +379,8 @@ listener_matches_decide(const struct xlate_conf *conf)
 				    rports[k], &local, lports[j]);
 				out = spd_lookup(&v, SPD_OUT, IPPROTO_TCP, &local,
 				    lports[j], &peer, rports[k]);
-				if (!agrees(in, &d) || !agrees(out, &d))
+				if (!agrees(in, &d) || !agrees(out, &d) ||
+				    !datapath_form(out, &d, &peer, conf))
 					fail_msg("%s:%d -> :%d disagrees", peers[i],
 					    rports[k], lports[j]);
 				checked++;
@@ -371,20 +403,34 @@ test_listener_matches_decide(void **state)
 	struct xlate_conf us = { .userspace = true, .dp_mark = 0x100,
 	    .dp_mask = 0xf00 };
 
+	struct prefix steer[4];
+
 	listener_matches_decide(&transport);
 	listener_matches_decide(&us);	/* twins never match unmarked packets */
+	/* steered prefixes inside, across and around the policy's networks */
+	assert_int_equal(prefix_parse("10.1.0.0/24", &steer[0]), 0);
+	assert_int_equal(prefix_parse("10.9.0.0/16", &steer[1]), 0);
+	assert_int_equal(prefix_parse("192.168.0.0/16", &steer[2]), 0);
+	assert_int_equal(prefix_parse("8.8.8.8/32", &steer[3]), 0);
+	us.steer = steer;
+	us.nsteer = 4;
+	listener_matches_decide(&us);
 }
 
-/* The userspace datapath's form: outbound protected flows allow (marked
- * as the datapath's), inbound mandatory ones with a marked allow twin. */
+/* The userspace datapath's form: outbound protected flows to steered
+ * destinations allow (marked as the datapath's), to others block;
+ * inbound mandatory ones with a marked allow twin. */
 static void
 test_userspace(void **state)
 {
 	struct policy *p = parse(udp_cli_text);
 	struct xsock s = sock(IPPROTO_UDP, "1.1.1.1", 5678);
 	struct xdest d = { .port = 2345 };
-	struct xlate_conf us = { .userspace = true };
+	struct prefix steer;
+	struct xlate_conf us = { .userspace = true, .steer = &steer,
+	    .nsteer = 1 };
 
+	assert_int_equal(prefix_parse("2.2.0.0/16", &steer), 0);
 	d.addr = addr("2.2.2.2");
 	s.dests = &d;
 	s.ndests = 1;
@@ -400,7 +446,54 @@ test_userspace(void **state)
 	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
 	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
 	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	/* nothing steers 2.2.2.2: the mandatory flow blocks */
+	us.nsteer = 0;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=block datapath=none protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
 	policy_free(p);
+}
+
+/* A listener's protected network only partly steered: block for the
+ * network, an allow twin (one priority below) per steered prefix inside
+ * it; an optional item leaves unsteered flows in the clear. */
+static void
+test_userspace_partly_steered(void **state)
+{
+	struct policy *p = parse(vsftpd_text);
+	struct policy *q = parse(ftp_text);
+	struct xsock s = sock(IPPROTO_TCP, "2.2.2.2", 21);
+	struct prefix steer[3];
+	struct xlate_conf us = { .userspace = true, .steer = steer,
+	    .nsteer = 3 };
+
+	assert_int_equal(prefix_parse("10.0.0.0/8", &steer[0]), 0);
+	assert_int_equal(prefix_parse("2.2.2.0/24", &steer[1]), 0);
+	assert_int_equal(prefix_parse("fd00::/8", &steer[2]), 0);
+	s.listening = true;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=2.2.2.2/32:21 dst=2.2.2.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=2.2.2.0/24:any dst=2.2.2.2/32:21 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=2.2.2.2/32:21 dst=10.0.0.0/8:any proto=tcp action=allow datapath=userspace protection=encryption level=use priority=100008\n"
+	    "dir=out src=2.2.2.2/32:21 dst=0.0.0.0/0:any proto=tcp action=allow datapath=none protection=encryption level=use priority=100009\n"
+	    "dir=in src=0.0.0.0/0:any dst=2.2.2.2/32:21 proto=tcp action=protect tmpl=esp protection=encryption level=use mode=transport priority=100009\n");
+	s = sock(IPPROTO_TCP, "1.1.1.1", 2000);
+	s.listening = true;
+	expect(q, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:2000 dst=1.1.1.0/24:any proto=tcp action=allow priority=100003\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:2000 proto=tcp action=allow priority=100003\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=10.0.0.0/8:21 proto=tcp action=allow datapath=userspace protection=encryption level=required priority=100008\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=2.2.2.0/24:21 proto=tcp action=allow datapath=userspace protection=encryption level=required priority=100008\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=0.0.0.0/0:21 proto=tcp action=block datapath=none protection=encryption level=required priority=100009\n"
+	    "dir=in src=0.0.0.0/0:21 dst=1.1.1.1/32:2000 proto=tcp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100009\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=10.0.0.0/8:any proto=tcp action=allow datapath=userspace protection=authentication level=required priority=100010\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=2.2.2.0/24:any proto=tcp action=allow datapath=userspace protection=authentication level=required priority=100010\n"
+	    "dir=out src=1.1.1.1/32:2000 dst=0.0.0.0/0:any proto=tcp action=block datapath=none protection=authentication level=required priority=100011\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:2000 proto=tcp action=protect tmpl=esp protection=authentication level=required mode=transport priority=100011\n");
+	policy_free(p);
+	policy_free(q);
 }
 
 /* A socket without a policy has no entries. */
@@ -428,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_listener_matches_decide),
 		cmocka_unit_test(test_no_policy),
 		cmocka_unit_test(test_userspace),
+		cmocka_unit_test(test_userspace_partly_steered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
