@@ -395,6 +395,18 @@ esp_sock_input(struct datapath *dp, int fd)
 	return n;
 }
 
+void
+dp_socket_buffers(int fd)
+{
+	int size = 4 << 20;
+
+	/* as root the buffers may exceed rmem_max; otherwise take what we get */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 int
 dp_esp_input(struct datapath *dp)
 {
@@ -416,7 +428,7 @@ dp_sock_input(struct datapath *dp, int fd)
 int
 dp_esp_socket(int family, char *err, size_t errlen)
 {
-	int fd, size = 4 << 20;
+	int fd;
 
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    IPPROTO_ESP);
@@ -424,8 +436,7 @@ dp_esp_socket(int family, char *err, size_t errlen)
 		snprintf(err, errlen, "raw ESP socket: %s", strerror(errno));
 		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	dp_socket_buffers(fd);
 	return fd;
 }
 
@@ -433,7 +444,7 @@ int
 dp_udp_socket(const struct ipaddr *addr, int port, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	int fd, one = 1, size = 4 << 20;
+	int fd, one = 1;
 
 	ipaddr_to_sockaddr(addr, port, &ss);
 	fd = socket(addr->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -442,11 +453,7 @@ dp_udp_socket(const struct ipaddr *addr, int port, char *err, size_t errlen)
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* as root the buffers may exceed rmem_max; otherwise take what we get */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	dp_socket_buffers(fd);
 	if (bind(fd, (struct sockaddr *)&ss, sslen(&ss)) != 0) {
 		snprintf(err, errlen, "bind port %d: %s", port, strerror(errno));
 		close(fd);

@@ -96,6 +96,9 @@ int		 dp_esp_input(struct datapath *dp);
 /* Any of its UDP or raw ESP sockets, fd; -1 when fd is none of them. */
 int		 dp_sock_input(struct datapath *dp, int fd);
 
+/* 4 MB receive and send buffers on fd (past rmem_max/wmem_max as root):
+ * a short stall of the thread must not make the kernel drop ESP. */
+void		 dp_socket_buffers(int fd);
 /* A non-blocking raw IP socket for protocol 50 (ESP) of this family. */
 int		 dp_esp_socket(int family, char *err, size_t errlen);
 /* A non-blocking UDP socket bound to addr:port, with large buffers. */

@@ -858,9 +858,16 @@ int
 ike_rekey_child(struct ike *ike, uint64_t now_ms, uint32_t spi_in)
 {
 	struct ike_sa *sa = find_up(ike, NULL, 0, spi_in);
+	struct ike_child *c;
 
 	ike->now = now_ms;
-	return sa ? queue_req(ike, sa, REQ_REKEY_CHILD, spi_in, NULL, NULL) : -1;
+	if (sa == NULL ||
+	    queue_req(ike, sa, REQ_REKEY_CHILD, spi_in, NULL, NULL) != 0)
+		return -1;
+	/* the lifetime need not queue another */
+	if ((c = ike_child_find(sa, spi_in)) != NULL)
+		c->rekeying = true;
+	return 0;
 }
 
 int

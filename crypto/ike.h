@@ -65,6 +65,7 @@ struct ike_child_keys {
 	uint64_t		ike_ispi, ike_rspi;	/* the IKE SA it belongs to */
 	uint32_t		spi_in, spi_out;	/* host order */
 	uint32_t		replaces_spi_in;	/* rekey: the old CHILD SA, or 0 */
+	bool			we_initiated;	/* we sent the request that made it */
 	uint16_t		encr, keybits, integ;
 	bool			esn;
 	bool			transport;

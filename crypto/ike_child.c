@@ -245,6 +245,27 @@ ike_ts_choose(struct ike *ike, struct ike_sa *sa,
 	return false;
 }
 
+/* A rekey keeps the old CHILD SA's selectors when the offer holds them
+ * (RFC 7296 §2.9.2: the new one SHOULD NOT have different ones), though
+ * the initiator may offer wider ones: strongSwan offers its configured
+ * selectors again, and kernel-libipsec drops its route to the peer when
+ * the old CHILD SA, with other selectors, is deleted. */
+static bool
+rekey_ts(const struct ike_payload *pi, const struct ike_payload *pr,
+    const struct ike_child *old, struct ike_ts *local, struct ike_ts *remote)
+{
+	struct ike_ts_pl tsi, tsr;
+
+	if (pi == NULL || pr == NULL || ike_parse_ts(pi, &tsi) != IKE_OK ||
+	    ike_parse_ts(pr, &tsr) != IKE_OK ||
+	    !within_any(&old->ts_remote, &tsi) ||
+	    !within_any(&old->ts_local, &tsr))
+		return false;
+	*local = old->ts_local;
+	*remote = old->ts_remote;
+	return true;
+}
+
 /* --- CHILD SAs --- */
 
 struct ike_child *
@@ -289,6 +310,19 @@ ike_child_remove(struct ike *ike, struct ike_sa *sa, uint32_t spi_in)
 	    (unsigned long long)sa->ispi, ev.spi_in, ev.spi_out);
 	if (ike->fn != NULL)
 		ike->fn(ike->arg, &ev);
+}
+
+/* true when our own rekey of the CHILD SA spi_in has completed: we are
+ * deleting it. */
+static bool
+rekeyed_by_us(const struct ike_sa *sa, uint32_t spi_in)
+{
+	size_t i;
+
+	for (i = 0; i < sa->nchild; i++)
+		if (sa->child[i].rekey_of == spi_in && sa->child[i].we_initiated)
+			return true;
+	return false;
 }
 
 /* Nonces compared as byte strings, a prefix being the lower. */
@@ -366,6 +400,7 @@ ike_child_up(struct ike *ike, struct ike_sa *sa, const struct ike_prop *chosen,
 	k->spi_in = spi_in;
 	k->spi_out = spi_out;
 	k->replaces_spi_in = replaces;
+	k->we_initiated = we_initiated;
 	k->transport = transport;
 	k->encap = sa->natt;
 	k->local = sa->local;
@@ -752,6 +787,13 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 			    N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
+		if (rekeyed_by_us(sa, old->spi_in)) {
+			/* we are closing it (RFC 7296 §2.8.1): the peer's
+			 * rekey crossed ours, which ended first */
+			ike_add_notify(out, 0, NULL, 0, N_TEMPORARY_FAILURE,
+			    NULL, 0);
+			return;
+		}
 	}
 	if (ike_select(offer, &sa->peer->esp, PROTO_ESP, pk != NULL, &chosen) != 0 ||
 	    chosen.spisize != 4) {
@@ -774,7 +816,8 @@ respond_child(struct ike *ike, struct ike_sa *sa, const struct ike_msg *m,
 		}
 		ike_dh_free(dh);
 	}
-	if (!ike_ts_choose(ike, sa, pi, pr, &nl, &nrs)) {
+	if (!(old != NULL && rekey_ts(pi, pr, old, &nl, &nrs)) &&
+	    !ike_ts_choose(ike, sa, pi, pr, &nl, &nrs)) {
 		ike_add_notify(out, 0, NULL, 0, N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}

@@ -96,6 +96,15 @@ on_timer(struct ipsec *s)
 }
 
 static void
+on_rekey(struct ipsec *s)
+{
+	uint64_t n;
+
+	if (read(s->rekeyfd, &n, sizeof(n)) == sizeof(n))
+		ipsec_rekey_all(s);
+}
+
+static void
 on_fd(struct ipsec *s, int fd)
 {
 	if (fd == s->net4.fd)
@@ -115,6 +124,8 @@ on_fd(struct ipsec *s, int fd)
 		xfrm_mon_dispatch(s->mon);
 	else if (fd == s->timerfd)
 		on_timer(s);
+	else if (fd == s->rekeyfd)
+		on_rekey(s);
 }
 
 static void *
@@ -154,11 +165,12 @@ open_loop(struct ipsec *s)
 
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (s->rekeyfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    (s->timerfd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_CLOEXEC | TFD_NONBLOCK)) < 0 ||
 	    timerfd_settime(s->timerfd, 0, &its, NULL) != 0)
 		return -errno;
-	if (watch(s, s->stopfd) || watch(s, s->timerfd) ||
+	if (watch(s, s->stopfd) || watch(s, s->timerfd) || watch(s, s->rekeyfd) ||
 	    watch(s, s->net4.fd) || watch(s, s->net4.fd_natt) ||
 	    watch(s, s->net6.fd) || watch(s, s->net6.fd_natt) ||
 	    watch(s, s->tun) || watch(s, s->rawfd) || watch(s, s->rawfd6) ||
@@ -188,6 +200,8 @@ release(struct ipsec *s)
 		close(s->stopfd);
 	if (s->timerfd >= 0)
 		close(s->timerfd);
+	if (s->rekeyfd >= 0)
+		close(s->rekeyfd);
 	pthread_mutex_destroy(&s->text_mu);
 	free(s->text);
 	free(s);
@@ -202,7 +216,7 @@ alloc(struct engine *e, const struct conf *cfg)
 		return NULL;
 	s->e = e;
 	s->cfg = cfg;
-	s->epfd = s->stopfd = s->timerfd = -1;
+	s->epfd = s->stopfd = s->timerfd = s->rekeyfd = -1;
 	s->tun = s->rawfd = s->clearfd = s->rawfd6 = s->clearfd6 = -1;
 	s->net4.fd = s->net4.fd_natt = s->net6.fd = s->net6.fd_natt = -1;
 	pthread_mutex_init(&s->text_mu, NULL);
@@ -241,6 +255,12 @@ ipsec_start(struct engine *e, const struct conf *cfg, struct ipsec **out)
 		    strerror(errno));
 		s->net6.fd = s->net6.fd_natt = -1;
 	}
+	/* ESP in UDP arrives on the IKE sockets of port 4500 */
+	if (!s->kernel) {
+		dp_socket_buffers(s->net4.fd_natt);
+		if (s->net6.fd_natt >= 0)
+			dp_socket_buffers(s->net6.fd_natt);
+	}
 	err[0] = '\0';
 	rc = s->kernel ? ipsec_kernel_open(s) : ipsec_dp_open(s, err, sizeof(err));
 	if (rc == 0)
@@ -272,6 +292,16 @@ delete_one(void *arg, uint64_t ispi, uint64_t rspi, bool initiator,
 
 	(void)rspi; (void)initiator; (void)local; (void)remote; (void)nchildren;
 	ike_delete_ike(s->ike, ipsec_now_ms(), ispi);
+}
+
+int
+ipsec_rekey_children(struct ipsec *s)
+{
+	uint64_t one = 1;
+
+	if (s == NULL || !s->running)
+		return -EINVAL;
+	return write(s->rekeyfd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
 
 void

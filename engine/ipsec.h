@@ -19,5 +19,9 @@ int ipsec_start(struct engine *e, const struct conf *cfg, struct ipsec **out);
 /* Stops the thread, deletes the SAs and removes the routes, rules and
  * nftables table it added. NULL is allowed. */
 void ipsec_stop(struct ipsec *s);
+/* Asks IKE to rekey every CHILD SA now, as its lifetime would (tests:
+ * `lifetime` is at least a minute). Any thread; the glue's thread does
+ * it. 0 or -errno. */
+int ipsec_rekey_children(struct ipsec *s);
 
 #endif

@@ -2,7 +2,7 @@
 # IKE on 500/4500, CHILD SAs into XFRM or the user-space ESP datapath.
 noinst_LIBRARIES += libipsec.a
 libipsec_a_SOURCES = engine/ipsec.c engine/ipsec.h engine/ipsec_int.h \
-	engine/ipsec_ike.c engine/ipsec_dp.c engine/ipsec_route.c \
+	engine/ipsec_ike.c engine/ipsec_child.c engine/ipsec_dp.c engine/ipsec_route.c \
 	engine/ipsec_kernel.c engine/ipsec_sas.c engine/ipsec_flow.c
 # ipsec.mk is included after ike.mk and esp.mk: name them again after us
 DAEMON_LIBS += libipsec.a libike.a libesp.a

@@ -26,7 +26,7 @@ child_for(struct ipsec *s, const struct ipsec_flow *f)
 	struct ipsec_child *c;
 
 	for (c = s->children; c != NULL; c = c->next)	/* newest first */
-		if (!c->dead && c->out != NULL && !esp_sa_dead(c->out) &&
+		if (ipsec_child_sendable(s, c) &&
 		    ipsec_ts_covers(&c->k.ts_local, f->proto, &f->src, f->sport) &&
 		    ipsec_ts_covers(&c->k.ts_remote, f->proto, &f->dst, f->dport))
 			return c;
@@ -67,7 +67,7 @@ route_fragment(struct ipsec *s, const uint8_t *ip, size_t len,
 	size_t i;
 
 	for (c = s->children; c != NULL; c = c->next) {
-		if (c->dead || c->out == NULL ||
+		if (!ipsec_child_sendable(s, c) ||
 		    !ipsec_ts_has_addr(&c->k.ts_local, &f->src) ||
 		    !ipsec_ts_has_addr(&c->k.ts_remote, &f->dst) ||
 		    (c->k.ts_local.ipproto != 0 && c->k.ts_local.ipproto != f->proto))
@@ -230,7 +230,7 @@ expired(struct esp_sa *sa, bool hard, void *arg)
 	for (c = s->children; c != NULL; c = c->next)
 		if (c->in == sa || c->out == sa)
 			break;
-	if (c == NULL)
+	if (c == NULL || c->retired_ms != 0)
 		return;
 	if (hard) {
 		c->dead = true;	/* swept by the timer, outside the datapath */

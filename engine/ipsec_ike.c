@@ -192,41 +192,6 @@ ipsec_initiate(struct ipsec *s, int proto, const struct ipaddr *src,
 	return 0;
 }
 
-void
-ipsec_child_free(struct ipsec *s, struct ipsec_child *c)
-{
-	struct ipsec_child **pp;
-
-	for (pp = &s->children; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	if (s->kernel)
-		ipsec_kernel_child_down(s, c);
-	if (c->in != NULL && s->sadb != NULL)
-		esp_sa_free(esp_sadb_remove(s->sadb, esp_sa_spi(c->in)));
-	esp_sa_free(c->out);
-	memset(c, 0, sizeof(*c));
-	free(c);
-}
-
-void
-ipsec_sweep(struct ipsec *s)
-{
-	struct ipsec_child *c, *next;
-
-	for (c = s->children; c != NULL; c = next) {
-		next = c->next;
-		if (!c->dead)
-			continue;
-		events_emit("ipsec child expired spi_in=%08x spi_out=%08x "
-		    "reason=\"hard lifetime\"", c->k.spi_in, c->k.spi_out);
-		ike_delete_child(s->ike, ipsec_now_ms(), c->k.spi_in);
-		ipsec_child_free(s, c);
-	}
-}
-
 static void
 ts_str(const struct ike_ts *ts, char *buf, size_t len)
 {
@@ -246,7 +211,7 @@ static void
 child_up(struct ipsec *s, const struct ike_child_keys *k)
 {
 	struct ipsec_child *c;
-	char err[160], tl[128], tr[128], r[IPADDR_STRLEN];
+	char err[160], tl[128], tr[128], r[IPADDR_STRLEN], rk[40] = "";
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -281,11 +246,14 @@ child_up(struct ipsec *s, const struct ike_child_keys *k)
 		ipsec_dp_release_held(s);
 	ts_str(&k->ts_local, tl, sizeof(tl));
 	ts_str(&k->ts_remote, tr, sizeof(tr));
+	if (k->replaces_spi_in != 0)
+		snprintf(rk, sizeof(rk), " rekey of=%08x by=%s",
+		    k->replaces_spi_in, k->we_initiated ? "us" : "peer");
 	events_emit("ipsec child installed peer=%s spi_in=%08x spi_out=%08x mode=%s "
 	    "encap=%s local=%s remote=%s%s",
 	    addr(&k->remote.addr, r), k->spi_in, k->spi_out,
 	    k->transport ? "transport" : "tunnel", k->encap ? "udp" : "no",
-	    tl, tr, k->replaces_spi_in ? " rekey" : "");
+	    tl, tr, rk);
 }
 
 static void
@@ -294,12 +262,12 @@ child_down(struct ipsec *s, uint32_t spi_in, uint32_t spi_out)
 	struct ipsec_child *c;
 
 	for (c = s->children; c != NULL; c = c->next)
-		if (c->k.spi_in == spi_in)
+		if (c->k.spi_in == spi_in && c->retired_ms == 0)
 			break;
 	events_emit("ipsec child removed spi_in=%08x spi_out=%08x%s", spi_in,
 	    spi_out, c == NULL ? " (unknown)" : "");
 	if (c != NULL)
-		ipsec_child_free(s, c);
+		ipsec_child_retire(s, c);
 }
 
 void

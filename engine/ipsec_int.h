@@ -28,6 +28,7 @@
 #define IPSEC_PENDING_MAX	64	/* flows waiting for a CHILD SA */
 #define IPSEC_PENDING_MS	3000	/* before asking again for one flow */
 #define IPSEC_HELD_MAX		32	/* mandatory packets held for a CHILD SA */
+#define IPSEC_RETIRE_MS		5000	/* a deleted CHILD SA's inbound SA stays */
 
 /* The 5-tuple of a packet (ipsec_flow.c). */
 struct ipsec_flow {
@@ -52,6 +53,9 @@ struct ipsec_child {
 	uint64_t		 born_ms;
 	bool			 dead;		/* hard-expired: sweep it */
 	bool			 installed;	/* kernel datapath */
+	bool			 out_ok;	/* may carry outbound traffic */
+	uint64_t		 retired_ms;	/* deleted: inbound only, until swept */
+	uint64_t		 retired_pkts;	/* inbound packets when it was deleted */
 };
 
 struct ipsec_pending {
@@ -67,7 +71,7 @@ struct ipsec {
 	bool			 kernel;	/* datapath=kernel */
 	struct ike		*ike;
 	struct ike_net		 net4, net6;	/* net6.fd -1: no IPv6 */
-	int			 epfd, stopfd, timerfd;
+	int			 epfd, stopfd, timerfd, rekeyfd;
 	pthread_t		 thread;
 	bool			 running;
 	/* kernel datapath */
@@ -85,6 +89,7 @@ struct ipsec {
 	struct ipsec_pending	 pending[IPSEC_PENDING_MAX];
 	struct ipsec_held	 held[IPSEC_HELD_MAX];
 	uint64_t		 held_sent;	/* held packets sent on their new SA */
+	uint64_t		 late_rx;	/* received on a deleted CHILD SA */
 	/* the sas file, rendered by the thread after each change and each
 	 * second, copied out by the renderer (which holds the engine lock) */
 	pthread_mutex_t		 text_mu;
@@ -107,7 +112,13 @@ void	 ipsec_ike_from_dp(const uint8_t *msg, size_t len,
 	    const struct sockaddr_storage *from, void *arg);
 int	 ipsec_initiate(struct ipsec *s, int proto, const struct ipaddr *src,
 	    int sport, const struct ipaddr *dst, int dport, const char *why);
+
+/* ipsec_child.c: the CHILD SA list */
 void	 ipsec_child_free(struct ipsec *s, struct ipsec_child *c);
+void	 ipsec_child_retire(struct ipsec *s, struct ipsec_child *c);
+/* true when c may carry outbound traffic now (see ipsec_child.c) */
+bool	 ipsec_child_sendable(const struct ipsec *s, struct ipsec_child *c);
+void	 ipsec_rekey_all(struct ipsec *s);
 void	 ipsec_sweep(struct ipsec *s);
 
 /* ipsec_flow.c (struct ipsec_flow above) */

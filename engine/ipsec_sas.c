@@ -77,6 +77,19 @@ child_line(struct ipsec *s, struct strbuf *sb, const struct ipsec_child *c,
 	    (unsigned long long)(life + life / 2), c->dead ? " expired" : "");
 }
 
+/* Packets received on CHILD SAs after IKE deleted them. */
+static uint64_t
+late_rx(const struct ipsec *s)
+{
+	const struct ipsec_child *c;
+	uint64_t n = s->late_rx;
+
+	for (c = s->children; c != NULL; c = c->next)
+		if (c->retired_ms != 0)
+			n += esp_sa_stats(c->in)->packets - c->retired_pkts;
+	return n;
+}
+
 static void
 counters(struct ipsec *s, struct strbuf *sb)
 {
@@ -102,7 +115,7 @@ counters(struct ipsec *s, struct strbuf *sb)
 	    "esp_tx=%llu raw_rx=%llu keepalives=%llu invalid=%llu "
 	    "unknown_spi=%llu policy_drops=%llu errors=%llu clear_sent=%llu "
 	    "clear_errors=%llu mandatory_held_sent=%llu mandatory_dropped=%llu "
-	    "unowned_sent=%llu\n", s->tunname,
+	    "unowned_sent=%llu late_rx=%llu\n", s->tunname,
 	    (unsigned long long)d->tun_rx, (unsigned long long)d->tun_tx,
 	    (unsigned long long)d->udp_rx, (unsigned long long)d->udp_tx,
 	    (unsigned long long)d->raw_rx, (unsigned long long)d->keepalives,
@@ -113,7 +126,8 @@ counters(struct ipsec *s, struct strbuf *sb)
 	    (unsigned long long)s->clear_errors,
 	    (unsigned long long)s->held_sent,
 	    (unsigned long long)s->dropped_clear,
-	    (unsigned long long)s->unowned_sent);
+	    (unsigned long long)s->unowned_sent,
+	    (unsigned long long)late_rx(s));
 }
 
 void
@@ -126,7 +140,8 @@ ipsec_sas_update(struct ipsec *s)
 
 	ike_foreach_sa(s->ike, ike_line, &sb);
 	for (c = s->children; c != NULL; c = c->next)
-		child_line(s, &sb, c, now);
+		if (c->retired_ms == 0)
+			child_line(s, &sb, c, now);
 	counters(s, &sb);
 	if ((text = strbuf_detach(&sb, NULL)) == NULL)
 		return;	/* out of memory: the previous text stays */

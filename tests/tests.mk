@@ -32,3 +32,12 @@ if NETNS_TESTS
 TESTS += tests/integration/daemon_ipsec.sh
 endif
 EXTRA_DIST += tests/integration/daemon_ipsec.sh
+
+# CHILD SA rekeys in the middle of a long transfer (engine/ipsec*, crypto/ike*):
+# ipsecfs <-> ipsecfs, and ipsecfs <-> strongSwan.
+EXTRA_DIST += tests/integration/ipsec_rekey.sh tests/integration/bulk.py \
+	tests/integration/rekey_lib.sh \
+	tests/integration/ipsec_rekey_swan.sh
+if NETNS_TESTS
+TESTS += tests/integration/ipsec_rekey.sh tests/integration/ipsec_rekey_swan.sh
+endif

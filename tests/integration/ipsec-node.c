@@ -8,8 +8,9 @@
  * EVENT: "OP PROTO LOCAL [PEER] EXE", OP listen|connect|accept|send|recv,
  * PROTO tcp|udp, addresses 10.0.0.1:80 or [fd00::1]:80.
  * Runs until SIGTERM/SIGINT; SIGUSR1 (and the end) writes to DUMP the sas,
- * spd and status files and the events so far. READY is created once
- * everything is started. */
+ * spd and status files and the events so far; SIGUSR2 rekeys every CHILD
+ * SA (ipsec_rekey_children). READY is created once everything is
+ * started. */
 #include "config.h"
 
 #include <errno.h>
@@ -187,6 +188,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		die("signalfd: %s", strerror(errno));
@@ -206,6 +208,12 @@ main(int argc, char **argv)
 	if (ready != NULL)
 		fclose(fopen(ready, "w"));
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR2) {
+			if ((rc = ipsec_rekey_children(s)) != 0)
+				fprintf(stderr, "ipsec-node: rekey: %s\n",
+				    strerror(-rc));
+			continue;
+		}
 		dump(e, dpath);
 		if (si.ssi_signo != SIGUSR1)
 			break;

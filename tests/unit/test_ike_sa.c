@@ -481,6 +481,46 @@ test_responder_rekeys(void **state)
 	pair_free(&pr);
 }
 
+/* A peer that rekeys with wider selectors than the CHILD SA has (as
+ * strongSwan offers its configured ones again) gets the old ones back
+ * (RFC 7296 §2.9.2); who initiated each CHILD SA is reported. */
+static void
+test_rekey_keeps_selectors(void **state)
+{
+	struct pair pr;
+	struct ike_child *c;
+	uint32_t spi;
+	size_t i = 0, j = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+	assert_true(pr.a.child[i].we_initiated);
+	assert_false(pr.b.child[j].we_initiated);
+	spi = pr.a.child[i].spi_in;
+	assert_non_null(c = ike_child_find(pr.a.ike->sas, spi));
+	c->ts_local.sport = c->ts_remote.sport = 0;
+	c->ts_local.eport = c->ts_remote.eport = 65535;
+	assert_int_equal(ike_rekey_child(pr.a.ike, pr.now, spi), 0);
+	pair_run(&pr);
+	check_child_pair(&pr.a, &pr.b);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+	assert_int_equal(pr.a.child[i].replaces_spi_in, spi);
+	assert_true(pr.a.child[i].we_initiated);
+	assert_false(pr.b.child[j].we_initiated);
+	assert_int_equal(pr.b.child[j].ts_local.sport, 21);
+	assert_int_equal(pr.b.child[j].ts_local.eport, 21);
+	assert_int_equal(pr.b.child[j].ts_remote.sport, 40000);
+	assert_int_equal(pr.b.child[j].ts_remote.eport, 40000);
+	assert_int_equal(pr.a.child[i].ts_remote.sport, 21);
+	assert_int_equal(pr.a.child[i].ts_local.eport, 40000);
+	assert_int_equal(last_ev(&pr.a, IKE_EV_CHILD_DOWN, NULL)->spi_in, spi);
+	pair_free(&pr);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -842,6 +882,45 @@ test_rekey_collision(void **state)
 
 /* Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): one new IKE SA
  * survives on both sides, holding the CHILD SA, and it works. */
+/* The two rekeys cross, but A's exchange ends before B's request
+ * arrives: A is deleting the old CHILD SA and answers B with
+ * TEMPORARY_FAILURE (RFC 7296 §2.8.1); A's new CHILD SA is the one left. */
+static void
+test_rekey_collision_late(void **state)
+{
+	struct pair pr;
+	struct ike_dgram held, d;
+	uint32_t ain = 0, aout = 0, bin = 0, bout = 0;
+	size_t i = 0, j = 0;
+
+	pair_init(&pr);
+	pair_start(&pr);
+	initiate(&pr);
+	last_ev(&pr.a, IKE_EV_CHILD_UP, &i);
+	last_ev(&pr.b, IKE_EV_CHILD_UP, &j);
+	assert_int_equal(ike_rekey_child(pr.a.ike, pr.now,
+	    pr.a.child[i].spi_in), 0);
+	assert_int_equal(ike_rekey_child(pr.b.ike, pr.now,
+	    pr.b.child[j].spi_in), 0);
+	assert_true(ike_output(pr.b.ike, &held));	/* B's request, late */
+	assert_true(ike_output(pr.a.ike, &d));		/* A's request */
+	ike_input(pr.b.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	assert_true(ike_output(pr.b.ike, &d));		/* B's response */
+	ike_input(pr.a.ike, pr.now, &d.src, &d.dst, d.data, d.len);
+	ike_input(pr.a.ike, pr.now, &held.src, &held.dst, held.data, held.len);
+	pair_run(&pr);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_CHILD_UP), 2);
+	assert_int_equal(count_ev(&pr.b, IKE_EV_CHILD_UP), 2);
+	assert_int_equal(alive(&pr.a, &ain, &aout), 1);
+	assert_int_equal(alive(&pr.b, &bin, &bout), 1);
+	assert_int_equal(ain, bout);
+	assert_int_equal(aout, bin);
+	assert_int_equal(count_ev(&pr.a, IKE_EV_FAILED), 0);
+	assert_int_equal(last_ev(&pr.b, IKE_EV_FAILED, NULL)->notify,
+	    N_TEMPORARY_FAILURE);
+	pair_free(&pr);
+}
+
 static void
 test_ike_rekey_collision(void **state)
 {
@@ -1057,10 +1136,12 @@ main(void)
 		cmocka_unit_test(test_responder_auth_refused),
 		cmocka_unit_test(test_half_open_limit),
 		cmocka_unit_test(test_rekey_collision),
+		cmocka_unit_test(test_rekey_collision_late),
 		cmocka_unit_test(test_ike_rekey_collision),
 		cmocka_unit_test(test_behind_nat),
 		cmocka_unit_test(test_initiate_while_connecting),
 		cmocka_unit_test(test_ts_hook),
+		cmocka_unit_test(test_rekey_keeps_selectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
