@@ -4,6 +4,9 @@
 #
 #   charon_start NS     # writes $DIR/strongswan.conf, starts charon: CPID
 #   swan CMD ARGS...    # swanctl against that charon
+#   swan_conf CONN CHILD LOCAL_TS REMOTE_TS [CHILD LOCAL_TS REMOTE_TS]...
+#                       # writes $DIR/swanctl.conf: connection CONN, A to B
+#   swan_load           # loads $DIR/swanctl.conf into charon
 
 CHARON=/usr/lib/ipsec/charon
 
@@ -42,3 +45,58 @@ swan() {
 	local cmd=$1; shift
 	timeout 15 nsenter -t "$CPID" -m -n swanctl "$cmd" --uri "unix://$DIR/charon.vici" "$@"
 }
+
+# swan_conf CONN CHILD LOCAL_TS REMOTE_TS [CHILD LOCAL_TS REMOTE_TS]...:
+# writes $DIR/swanctl.conf: one IKEv2 connection CONN from A_ADDR to B_ADDR
+# (PSK $PSK, the addresses as ids, AES-GCM-128 with ECP-256) with its
+# tunnel-mode CHILD SAs, started by no one; an empty LOCAL_TS or
+# REMOTE_TS is left out (charon's default: its own or the peer's address)
+swan_conf() {
+	local conn=$1; shift
+	{
+		cat <<CONF
+connections {
+  $conn {
+    version = 2
+    local_addrs = $A_ADDR
+    remote_addrs = $B_ADDR
+    proposals = aes128gcm16-prfsha256-ecp256
+    local { auth = psk
+      id = $A_ADDR }
+    remote { auth = psk
+      id = $B_ADDR }
+    children {
+CONF
+		while [ $# -ge 3 ]; do
+			echo "      $1 {"
+			[ -z "$2" ] || echo "        local_ts = $2"
+			[ -z "$3" ] || echo "        remote_ts = $3"
+			cat <<CONF
+        esp_proposals = aes128gcm16
+        mode = tunnel
+        start_action = none
+      }
+CONF
+			shift 3
+		done
+		cat <<CONF
+    }
+  }
+}
+secrets {
+  ike-$conn {
+    id-a = $A_ADDR
+    id-b = $B_ADDR
+    secret = "$PSK"
+  }
+}
+CONF
+	} > "$DIR/swanctl.conf"
+}
+
+# swan_load: loads $DIR/swanctl.conf into charon; fails the test if it can't
+swan_load() {
+	swan --load-all --file "$DIR/swanctl.conf" > "$DIR/load.out" 2>&1 ||
+		fail "swanctl --load-all: $(cat "$DIR/load.out")"
+}
+
