@@ -7,6 +7,8 @@
 #                           $DIR/SIDE.conf: one peer, key $PSK
 #   mandatory_policy FILE APP NET
 #                           APP's traffic with NET must be encrypted
+#   trusted_policy FILE APP NET
+#                           APP's traffic with NET goes in the clear
 #   node SIDE NS ARGS...    ipsec-node -c $DIR/SIDE.conf ARGS... in NS, dump
 #                           in $DIR/SIDE.dump, log in $DIR/SIDE.log; waits
 #                           until it is ready; its pid in PID_SIDE
@@ -52,6 +54,12 @@ application $2 {
     protection P1 { localport=any remoteport=any encryption mandatory; }
 }
 POL
+}
+
+# trusted_policy FILE APP NET: writes a policy file under which APP's
+# traffic with NET is trusted (goes in the clear)
+trusted_policy() {
+	echo "application $2 { network $3 trusted; }" > "$1"
 }
 
 node() {
