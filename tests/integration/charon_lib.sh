@@ -7,6 +7,8 @@
 #   swan_conf CONN CHILD LOCAL_TS REMOTE_TS [CHILD LOCAL_TS REMOTE_TS]...
 #                       # writes $DIR/swanctl.conf: connection CONN, A to B
 #   swan_load           # loads $DIR/swanctl.conf into charon
+#   charon_bench NS NAME LOCAL REMOTE IKE ESP
+#                       # the benchmarks' charon NAME: one PSK connection c
 
 CHARON=/usr/lib/ipsec/charon
 
@@ -100,3 +102,46 @@ swan_load() {
 		fail "swanctl --load-all: $(cat "$DIR/load.out")"
 }
 
+# charon_bench NS NAME LOCAL REMOTE IKE ESP: for the benchmarks, a charon
+# NAME in NS (no log file, default retransmissions; vici $DIR/NAME.vici,
+# pid in NAME_PID) with one connection c from LOCAL to REMOTE: PSK
+# "bench", IKE and ESP proposals as given, a tunnel-mode CHILD SA c for
+# LOCAL/32 <-> REMOTE/32. False if it did not start or load.
+charon_bench() {
+	cat > "$DIR/$2.conf" <<CONF
+charon {
+  load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
+  plugins {
+    socket-default { fwmark = 0x42 }
+    kernel-netlink { fwmark = !0x42 }
+    kernel-libipsec { allow_peer_ts = yes }
+    vici { socket = unix://$DIR/$2.vici }
+  }
+}
+CONF
+	cat > "$DIR/$2.swanctl" <<CONF
+connections { c { version = 2
+  local_addrs = $3
+  remote_addrs = $4
+  proposals = $5
+  local { auth = psk
+    id = $3 }
+  remote { auth = psk
+    id = $4 }
+  children { c { local_ts = $3/32
+    remote_ts = $4/32
+    mode = tunnel
+    esp_proposals = $6 } } } }
+secrets { ike { id-a = $3
+  id-b = $4
+  secret = bench } }
+CONF
+	ip netns exec "$1" unshare -m --propagation private sh -c \
+		"mount -t tmpfs none /run && STRONGSWAN_CONF=$DIR/$2.conf exec $CHARON" \
+		> "$DIR/$2.out" 2>&1 &
+	eval "${2}_PID=$!"
+	at_exit "kill $!; wait $!"
+	wait_for 10 timeout 5 swanctl --stats --uri "unix://$DIR/$2.vici" &&
+	timeout 10 swanctl --load-all --file "$DIR/$2.swanctl" \
+	    --uri "unix://$DIR/$2.vici" > /dev/null 2>&1
+}
