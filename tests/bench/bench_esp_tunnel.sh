@@ -15,6 +15,7 @@
 # Needs root; rows whose tools are missing print "skipped".
 # ESP_BENCH_SECS sets the duration.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/charon_lib.sh"
 trap run_cleanups EXIT
 [ "$(id -u)" = 0 ] || { echo "bench_esp_tunnel: skipped (needs root)"; exit 0; }
 for c in ip iperf3; do
@@ -22,7 +23,6 @@ for c in ip iperf3; do
 done
 TOOL=$top_builddir/esp_tunnel_tool
 NODE=$top_builddir/ipsec-node
-CHARON=/usr/lib/ipsec/charon
 SECS=${ESP_BENCH_SECS:-3}
 CPORT=40001
 
@@ -55,45 +55,7 @@ row() {	# row NAME MBITS [NOTE]
 	    "$(awk -v a="${2:-0}" -v b="$base" 'BEGIN { if (b > 0) printf "%.3f", a / b }')" "${3:-}"
 }
 
-# --- strongSwan: charon SIDE NS LOCAL REMOTE ---
-charon() {
-	cat > "$DIR/$1.conf" <<CONF
-charon {
-  load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
-  plugins {
-    socket-default { fwmark = 0x42 }
-    kernel-netlink { fwmark = !0x42 }
-    kernel-libipsec { allow_peer_ts = yes }
-    vici { socket = unix://$DIR/$1.vici }
-  }
-}
-CONF
-	cat > "$DIR/$1.swanctl" <<CONF
-connections { c { version = 2
-  local_addrs = $3
-  remote_addrs = $4
-  proposals = aes128gcm16-prfsha256-ecp256
-  local { auth = psk
-    id = $3 }
-  remote { auth = psk
-    id = $4 }
-  children { c { local_ts = $3/32
-    remote_ts = $4/32
-    mode = tunnel
-    esp_proposals = aes128gcm16 } } } }
-secrets { ike { id-a = $3
-  id-b = $4
-  secret = bench } }
-CONF
-	ip netns exec "$2" unshare -m --propagation private sh -c \
-		"mount -t tmpfs none /run && STRONGSWAN_CONF=$DIR/$1.conf exec $CHARON" \
-		> "$DIR/$1.out" 2>&1 &
-	eval "CHARON_$1=$!"
-	at_exit "kill $!; wait $!"
-	wait_for 10 timeout 5 swanctl --stats --uri "unix://$DIR/$1.vici" &&
-	timeout 10 swanctl --load-all --file "$DIR/$1.swanctl" \
-	    --uri "unix://$DIR/$1.vici" > /dev/null 2>&1
-}
+# --- strongSwan: two charons a and b (charon_bench) ---
 
 # in_bytes SIDE: bytes charon SIDE's CHILD SAs received
 in_bytes() {
@@ -103,12 +65,13 @@ in_bytes() {
 
 strongswan() {
 	local r n
-	charon a "$A" "$A_ADDR" "$B_ADDR" && charon b "$B" "$B_ADDR" "$A_ADDR" &&
+	charon_bench "$A" a "$A_ADDR" "$B_ADDR" aes128gcm16-prfsha256-ecp256 aes128gcm16 &&
+	    charon_bench "$B" b "$B_ADDR" "$A_ADDR" aes128gcm16-prfsha256-ecp256 aes128gcm16 &&
 	    timeout 10 swanctl --initiate --child c \
 	    --uri "unix://$DIR/a.vici" > /dev/null 2>&1 || return 1
 	r=$(mbits "$B_ADDR")
 	n=$(in_bytes b)
-	eval "kill \$CHARON_a \$CHARON_b; wait \$CHARON_a \$CHARON_b" 2>/dev/null
+	eval "kill \$a_PID \$b_PID; wait \$a_PID \$b_PID" 2>/dev/null
 	through "$r" "$n"
 }
 

@@ -5,10 +5,10 @@
 # Every set-up is followed by the IKE SA's deletion, on both sides alike.
 # Figures: set-ups/s and ipsecfs/strongSwan ratios.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/charon_lib.sh"
 trap 'run_cleanups' EXIT
 N=${IKE_BENCH_N:-20}
 PEER=$top_builddir/ike-peer
-CHARON=/usr/lib/ipsec/charon
 if [ "$(id -u)" != 0 ] || [ ! -x "$PEER" ] || [ ! -x "$CHARON" ]; then
 	echo "bench_ike: needs root, ike-peer (make ike-peer) and strongSwan: skipped"
 	exit 0
@@ -28,52 +28,15 @@ ours() {	# ours IKE ESP -> set-ups/s
 	printf '%s\n' "$out" | sed -n 's/.*per_s=//p'
 }
 
-start_charon() {	# start_charon NS NAME LOCAL REMOTE IKE ESP
-	cat > "$DIR/$2.conf" <<CONF
-charon {
-  load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
-  plugins {
-    socket-default { fwmark = 0x42 }
-    kernel-netlink { fwmark = !0x42 }
-    kernel-libipsec { allow_peer_ts = yes }
-    vici { socket = unix://$DIR/$2.vici }
-  }
-}
-CONF
-	cat > "$DIR/$2.swanctl" <<CONF
-connections { c { version = 2
-  local_addrs = $3
-  remote_addrs = $4
-  proposals = $5
-  local { auth = psk
-    id = $3 }
-  remote { auth = psk
-    id = $4 }
-  children { c { local_ts = $3/32
-    remote_ts = $4/32
-    esp_proposals = $6 } } } }
-secrets { ike { id-a = $3
-  id-b = $4
-  secret = bench } }
-CONF
-	ip netns exec "$1" unshare -m --propagation private sh -c \
-		"mount -t tmpfs none /run && STRONGSWAN_CONF=$DIR/$2.conf exec $CHARON" \
-		> "$DIR/$2.out" 2>&1 &
-	eval "${2}_PID=$!"
-	at_exit "kill $!; wait $!"
-	wait_for 10 timeout 5 swanctl --stats --uri "unix://$DIR/$2.vici"
-	timeout 10 swanctl --load-all --file "$DIR/$2.swanctl" --uri "unix://$DIR/$2.vici" > /dev/null 2>&1
-}
-
 stop_charon() { eval "kill \$${1}_PID; wait \$${1}_PID" 2>/dev/null; }
 
 theirs() {	# theirs IKE ESP -> "mixed-set-ups/s charon-set-ups/s"
 	local i t0 t1 mixed
-	start_charon "$A" ra "$A_ADDR" "$B_ADDR" "$1" "$2"
+	charon_bench "$A" ra "$A_ADDR" "$B_ADDR" "$1" "$2"
 	# the same ike-peer initiator against charon as responder: no swanctl
 	mixed=$(timeout 100 ip netns exec "$B" "$PEER" -i -q -t -n "$N" -w 90 -L 0 \
 		-l "$B_ADDR" -p "$A_ADDR" -k bench -a "$1" -e "$2" | sed -n 's/.*per_s=//p')
-	start_charon "$B" rb "$B_ADDR" "$A_ADDR" "$1" "$2"
+	charon_bench "$B" rb "$B_ADDR" "$A_ADDR" "$1" "$2"
 	t0=$(date +%s%N)
 	for i in $(seq "$N"); do
 		timeout 10 swanctl --initiate --child c --uri "unix://$DIR/rb.vici" > /dev/null || return 1

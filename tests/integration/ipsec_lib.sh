@@ -1,6 +1,14 @@
 # ipsec-node in network namespaces, for the glue's tests (sourced after
-# lib.sh, with DIR set and NODE the ipsec-node program).
+# lib.sh).
 #
+#   node_pair               NODE (ipsec-node, built), namespaces A and B
+#                           (netns_pair), a temporary directory DIR
+#   node_conf SIDE DATAPATH PEER ADDR [IKE_OPTION...]
+#                           $DIR/SIDE.conf: one peer, key $PSK
+#   mandatory_policy FILE APP NET
+#                           APP's traffic with NET must be encrypted
+#   trusted_policy FILE APP NET
+#                           APP's traffic with NET goes in the clear
 #   node SIDE NS ARGS...    ipsec-node -c $DIR/SIDE.conf ARGS... in NS, dump
 #                           in $DIR/SIDE.dump, log in $DIR/SIDE.log; waits
 #                           until it is ready; its pid in PID_SIDE
@@ -11,6 +19,48 @@
 #   nodes_stop SIDE...      SIGTERM, then checks that each exited 0
 #   check_clean NS...       no TUN device, rule, nftables table or SPD
 #                           entry of ipsecfs left in NS
+
+# node_pair: the set-up every glue test starts with: ipsec-node built
+# (NODE), two namespaces A and B, a temporary directory DIR (kept if KEEP)
+node_pair() {
+	NODE=$top_builddir/ipsec-node
+	[ -x "$NODE" ] || fail "ipsec-node not built"
+	netns_pair A B
+	DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
+	[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+}
+
+# node_conf SIDE DATAPATH PEER ADDR [IKE_OPTION...]: writes $DIR/SIDE.conf
+# (mode 600): the datapath (userspace or kernel), one peer [peer.PEER] at
+# ADDR with the key $PSK and, if any IKE_OPTION ("mode = tunnel") is
+# given, an [ike] section of them
+node_conf() {
+	local side=$1 datapath=$2 peer=$3 addr=$4 opt; shift 4
+	{
+		printf '[daemon]\ndatapath = %s\n' "$datapath"
+		[ $# = 0 ] || echo "[ike]"
+		for opt; do echo "$opt"; done
+		printf '[peer.%s]\nremote = %s\npsk = "%s"\n' "$peer" "$addr" "$PSK"
+	} > "$DIR/$side.conf"
+	chmod 600 "$DIR/$side.conf"
+}
+
+# mandatory_policy FILE APP NET: writes a policy file under which APP's
+# traffic with NET (any ports) must be encrypted
+mandatory_policy() {
+	cat > "$1" <<POL
+application $2 {
+    network $3 protected P1;
+    protection P1 { localport=any remoteport=any encryption mandatory; }
+}
+POL
+}
+
+# trusted_policy FILE APP NET: writes a policy file under which APP's
+# traffic with NET is trusted (goes in the clear)
+trusted_policy() {
+	echo "application $2 { network $3 trusted; }" > "$1"
+}
 
 node() {
 	local side=$1 ns=$2; shift 2

@@ -8,25 +8,14 @@
 . "$top_srcdir/tests/integration/ipsec_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat python3 timeout
-NODE=$top_builddir/ipsec-node
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+node_pair
 B2=10.99.$NET.3 B26=fd99:$NET::3
 ip -n "$B" addr add "$B2/24" dev "v$TAG-b"
 ip -n "$B" addr add "$B26/64" dev "v$TAG-b" nodad
 MANPORT=5001 OPTPORT=5002 MAN6PORT=5003
 
-cat > "$DIR/a.conf" <<CONF
-[daemon]
-datapath = userspace
-[peer.b]
-remote = $B_ADDR
-psk = "ipsecfs fail-closed test $TAG"
-CONF
-chmod 600 "$DIR/a.conf"
+PSK="ipsecfs fail-closed test $TAG"
+node_conf a userspace b "$B_ADDR"
 cat > "$DIR/man.policy" <<POL
 application socat {
     network 10.99.$NET.0/24 protected P;

@@ -13,16 +13,12 @@
 # encap = auto without NAT), where IKE and ESP arrive on different
 # sockets.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/ipsec_lib.sh"
 . "$top_srcdir/tests/integration/rekey_lib.sh"
 need_root
 need_cmd ip nft python3 sha256sum timeout
-NODE=$top_builddir/ipsec-node
+node_pair
 BULK=$top_srcdir/tests/integration/bulk.py
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
 PSK="ipsecfs rekey test $TAG"
 PORT=5001 CPORT=40001
 MB=${REKEY_MB:-32}
@@ -34,37 +30,10 @@ head -c "${MB}M" /dev/urandom > "$DIR/b.data"
 
 # setup MODE ENCAP: the conf and policy files of both sides
 setup() {
-	for side in a b; do
-		[ $side = a ] && peer=$B_ADDR || peer=$A_ADDR
-		cat > "$DIR/$side.conf" <<CONF
-[daemon]
-datapath = userspace
-[ike]
-mode = $1
-encap = $2
-[peer.other]
-remote = $peer
-psk = "$PSK"
-CONF
-		chmod 600 "$DIR/$side.conf"
-		cat > "$DIR/$side.policy" <<POL
-application python3 {
-    network $peer/32 protected P1;
-    protection P1 { localport=any remoteport=any encryption mandatory; }
-}
-POL
-	done
-}
-
-# node SIDE NS EVENT: starts ipsec-node in NS (PID_SIDE), waits until ready
-node() {
-	rm -f "$DIR/$1.ready" "$DIR/$1.dump"
-	ip netns exec "$2" "$NODE" -c "$DIR/$1.conf" -p bulk="$DIR/$1.policy" \
-	    -e "$3" -d "$DIR/$1.dump" -R "$DIR/$1.ready" > "$DIR/$1.log" 2>&1 &
-	eval "PID_$1=\$!"
-	at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
-	wait_for 10 test -e "$DIR/$1.ready" ||
-	    { cat "$DIR/$1.log"; fail "ipsec-node $1 did not start"; }
+	node_conf a userspace other "$B_ADDR" "mode = $1" "encap = $2"
+	node_conf b userspace other "$A_ADDR" "mode = $1" "encap = $2"
+	mandatory_policy "$DIR/a.policy" python3 "$B_ADDR/32"
+	mandatory_policy "$DIR/b.policy" python3 "$A_ADDR/32"
 }
 
 # dump SIDE: a fresh dump of SIDE's sas and events (ipsec-node writes
@@ -166,8 +135,11 @@ run() {
 	local mode=$1 encap=$2 ra rb ta tb ua ub
 	echo "# $mode mode, encap=$encap"
 	setup "$mode" "$encap"
-	node b "$B" "listen tcp $B_ADDR:$PORT /usr/bin/python3"
-	node a "$A" "connect tcp $A_ADDR:$CPORT $B_ADDR:$PORT /usr/bin/python3"
+	rm -f "$DIR"/[ab].ready "$DIR"/[ab].dump
+	node b "$B" -p bulk="$DIR/b.policy" \
+	    -e "listen tcp $B_ADDR:$PORT /usr/bin/python3"
+	node a "$A" -p bulk="$DIR/a.policy" \
+	    -e "connect tcp $A_ADDR:$CPORT $B_ADDR:$PORT /usr/bin/python3"
 	rm -f "$DIR/a.recv" "$DIR/b.recv"
 	# REKEY_DEBUG=1 KEEP=1: the plaintext both TUN devices carried, and
 	# the dumps, stay in $DIR

@@ -13,16 +13,12 @@
 # stall).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/charon_lib.sh"
+. "$top_srcdir/tests/integration/ipsec_lib.sh"
 . "$top_srcdir/tests/integration/rekey_lib.sh"
 need_root
 need_cmd ip nft python3 sha256sum unshare nsenter swanctl timeout
-NODE=$top_builddir/ipsec-node
+node_pair
 BULK=$top_srcdir/tests/integration/bulk.py
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
 PSK="ipsecfs rekey interop $TAG"
 PORT=5001 CPORT=40001
 MB=${REKEY_MB:-32}
@@ -32,68 +28,19 @@ MAXGAP=${REKEY_MAXGAP:-2}			# seconds
 head -c "${MB}M" /dev/urandom > "$DIR/a.data"
 head -c "${MB}M" /dev/urandom > "$DIR/b.data"
 
-cat > "$DIR/swanctl.conf" <<CONF
-connections {
-  glue {
-    version = 2
-    local_addrs = $A_ADDR
-    remote_addrs = $B_ADDR
-    proposals = aes128gcm16-prfsha256-ecp256
-    local { auth = psk
-      id = $A_ADDR }
-    remote { auth = psk
-      id = $B_ADDR }
-    children {
-      glue {
-        local_ts = $A_ADDR[tcp/$PORT]
-        remote_ts = $B_ADDR[tcp]
-        esp_proposals = aes128gcm16
-        mode = tunnel
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-glue {
-    id-a = $A_ADDR
-    id-b = $B_ADDR
-    secret = "$PSK"
-  }
-}
-CONF
+swan_conf glue glue "$A_ADDR[tcp/$PORT]" "$B_ADDR[tcp]"
 charon_start "$A"
-swan --load-all --file "$DIR/swanctl.conf" > "$DIR/load.out" 2>&1 ||
-	fail "swanctl --load-all: $(cat "$DIR/load.out")"
+swan_load
 
-cat > "$DIR/b.conf" <<CONF
-[daemon]
-datapath = userspace
-[ike]
-mode = tunnel
-encap = yes
-[peer.charon]
-remote = $A_ADDR
-psk = "$PSK"
-CONF
-chmod 600 "$DIR/b.conf"
-cat > "$DIR/b.policy" <<POL
-application python3 {
-    network $A_ADDR/32 protected P1;
-    protection P1 { localport=any remoteport=any encryption mandatory; }
-}
-POL
-ip netns exec "$B" "$NODE" -c "$DIR/b.conf" -p bulk="$DIR/b.policy" \
-    -e "connect tcp $B_ADDR:$CPORT $A_ADDR:$PORT /usr/bin/python3" \
-    -d "$DIR/b.dump" -R "$DIR/b.ready" > "$DIR/b.log" 2>&1 &
-NPID=$!
-at_exit "kill $NPID 2>/dev/null; wait $NPID 2>/dev/null"
-wait_for 10 test -e "$DIR/b.ready" || fail "ipsec-node did not start: $(cat "$DIR/b.log")"
+node_conf b userspace charon "$A_ADDR" "mode = tunnel" "encap = yes"
+mandatory_policy "$DIR/b.policy" python3 "$A_ADDR/32"
+node b "$B" -p bulk="$DIR/b.policy" \
+    -e "connect tcp $B_ADDR:$CPORT $A_ADDR:$PORT /usr/bin/python3"
 
 # dump: a fresh dump of ipsec-node's sas and events
 dump() {
 	rm -f "$DIR/b.dump"
-	kill -USR1 "$NPID"
+	kill -USR1 "$PID_b"
 	wait_for 5 test -e "$DIR/b.dump"
 }
 # ours: "spi_in spi_out" of each of our CHILD SAs (last dump)
@@ -141,9 +88,9 @@ rekey() {
 	case $who in
 	charon) swan --rekey --child glue > "$DIR/rekey.out" 2>&1 ||
 		fail "swanctl --rekey: $(cat "$DIR/rekey.out")" ;;
-	ipsecfs) kill -USR2 "$NPID" ;;
+	ipsecfs) kill -USR2 "$PID_b" ;;
 	*)	hold_ike "$A" "$B" || fail "cannot hold IKE back (nft)"
-		kill -USR2 "$NPID"
+		kill -USR2 "$PID_b"
 		swan --rekey --child glue > "$DIR/rekey.out" 2>&1 & sw=$!
 		wait_for 5 asked "${old% *}" &&
 		    wait_for 5 sh -c "[ \$(grep -c 'generating CREATE_CHILD_SA request' '$DIR/charon.log') -gt $n ]" ||
@@ -245,7 +192,6 @@ echo "# charon's socket buffer overflows: $(($(snmp "$A" Udp RcvbufErrors) - ua)
     "B $(($(snmp "$B" Tcp RetransSegs) - tb))"
 echo "# $(grep '^datapath tun=' "$DIR/b.dump")"
 
-kill "$NPID"; wait "$NPID"; RC=$?
-expect_eq "ipsec-node stops cleanly" "$RC" 0
+nodes_stop b
 expect_eq "no TUN device left" "$(ip -n "$B" -o link show | grep -c ipsf || true)" 0
 expect_eq "no SPD entry left" "$(ip -n "$B" xfrm policy | grep -c 'uid 1768977254' || true)" 0

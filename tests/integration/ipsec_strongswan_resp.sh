@@ -12,75 +12,20 @@
 . "$top_srcdir/tests/integration/ipsec_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat python3 ping unshare nsenter swanctl timeout
-NODE=$top_builddir/ipsec-node
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+node_pair
 PSK="ipsecfs responder interop $TAG"
 NAMED=5001 TOA=5002 UNNAMED=5003 CB=40002 CA1=40001 CA3=40003
 
-cat > "$DIR/b.conf" <<CONF
-[daemon]
-datapath = userspace
-[ike]
-mode = tunnel
-encap = yes
-[peer.charon]
-remote = $A_ADDR
-psk = "$PSK"
-CONF
-chmod 600 "$DIR/b.conf"
-cat > "$DIR/b.policy" <<POL
-application socat {
-    network $A_ADDR/32 protected P1;
-    protection P1 { localport=any remoteport=any encryption mandatory; }
-}
-POL
+node_conf b userspace charon "$A_ADDR" "mode = tunnel" "encap = yes"
+mandatory_policy "$DIR/b.policy" socat "$A_ADDR/32"
 node b "$B" -p sec="$DIR/b.policy" \
     -e "listen tcp $B_ADDR:$NAMED /usr/bin/socat" \
     -e "connect tcp $B_ADDR:$CB $A_ADDR:$TOA /usr/bin/socat"
 capture_start "$B" "v$TAG-b"
 
-cat > "$DIR/swanctl.conf" <<CONF
-connections {
-  h2h {
-    version = 2
-    local_addrs = $A_ADDR
-    remote_addrs = $B_ADDR
-    proposals = aes128gcm16-prfsha256-ecp256
-    local { auth = psk
-      id = $A_ADDR }
-    remote { auth = psk
-      id = $B_ADDR }
-    children {
-      h2h {
-        esp_proposals = aes128gcm16
-        mode = tunnel
-        start_action = none
-      }
-      udp {
-        local_ts = $A_ADDR[udp]
-        remote_ts = $B_ADDR[udp]
-        esp_proposals = aes128gcm16
-        mode = tunnel
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-h2h {
-    id-a = $A_ADDR
-    id-b = $B_ADDR
-    secret = "$PSK"
-  }
-}
-CONF
+swan_conf h2h h2h "" "" udp "$A_ADDR[udp]" "$B_ADDR[udp]"
 charon_start "$A"
-swan --load-all --file "$DIR/swanctl.conf" > "$DIR/load.out" 2>&1 ||
-	fail "swanctl --load-all: $(cat "$DIR/load.out")"
+swan_load
 swan --initiate --child h2h > "$DIR/initiate.out" 2>&1 ||
 	fail "charon could not set up the CHILD SA: $(tail -5 "$DIR/initiate.out")"
 pass "charon initiated a host-to-host CHILD SA and B granted it"

@@ -9,48 +9,20 @@
 . "$top_srcdir/tests/integration/ipsec_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat python3 timeout
-NODE=$top_builddir/ipsec-node
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+node_pair
 PSK="ipsecfs glue test $TAG"
 SECPORT=5001 CLRPORT=5002 CSEC=40001 CCLR=40002
 # REFPORT: A protects it, B has no entry for it (its listener is not
 # monitored): B refuses a CHILD SA for it, so it never flows
 REFPORT=5003 CREF=40003
 
-# conf SIDE PEER_ADDR
-conf() {
-	cat > "$DIR/$1.conf" <<CONF
-[daemon]
-datapath = userspace
-[ike]
-encap = yes
-mode = transport
-[peer.other]
-remote = $2
-psk = "$PSK"
-CONF
-	chmod 600 "$DIR/$1.conf"
-}
-conf a "$B_ADDR"
-conf b "$A_ADDR"
-# policy SIDE PEER_ADDR: socat's traffic with the peer is protected,
-# python3's trusted
-for side in a b; do
-	[ $side = a ] && peer=$B_ADDR || peer=$A_ADDR
-	cat > "$DIR/$side-sec.policy" <<POL
-application socat {
-    network $peer/32 protected P1;
-    protection P1 { localport=any remoteport=any encryption mandatory; }
-}
-POL
-	cat > "$DIR/$side-clr.policy" <<POL
-application python3 { network $peer/32 trusted; }
-POL
-done
+node_conf a userspace other "$B_ADDR" "encap = yes" "mode = transport"
+node_conf b userspace other "$A_ADDR" "encap = yes" "mode = transport"
+# socat's traffic with the peer is protected, python3's trusted
+mandatory_policy "$DIR/a-sec.policy" socat "$B_ADDR/32"
+mandatory_policy "$DIR/b-sec.policy" socat "$A_ADDR/32"
+trusted_policy "$DIR/a-clr.policy" python3 "$B_ADDR/32"
+trusted_policy "$DIR/b-clr.policy" python3 "$A_ADDR/32"
 
 node b "$B" -p sec="$DIR/b-sec.policy" -p clr="$DIR/b-clr.policy" \
     -e "listen tcp $B_ADDR:$SECPORT /usr/bin/socat" \

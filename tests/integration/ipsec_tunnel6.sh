@@ -8,47 +8,21 @@
 . "$top_srcdir/tests/integration/ipsec_lib.sh"
 need_root
 need_cmd ip nft tcpdump socat python3 timeout
-NODE=$top_builddir/ipsec-node
-[ -x "$NODE" ] || fail "ipsec-node not built"
-
-netns_pair A B
-DIR=$(mktemp -d "/tmp/ipsecfs-$TAG.XXXXXX")
-[ -n "${KEEP:-}" ] || at_exit "rm -rf $DIR"
+node_pair
 PSK="ipsecfs glue test over IPv6 $TAG"
 SECPORT=5001 CLRPORT=5002
 
-# conf SIDE PEER_ADDR ENCAP
-conf() {
-	cat > "$DIR/$1.conf" <<CONF
-[daemon]
-datapath = userspace
-[ike]
-encap = $3
-mode = transport
-[peer.other]
-remote = $2
-psk = "$PSK"
-CONF
-	chmod 600 "$DIR/$1.conf"
-}
-for side in a b; do
-	[ $side = a ] && peer=$B_ADDR6 || peer=$A_ADDR6
-	cat > "$DIR/$side-sec.policy" <<POL
-application socat {
-    network $peer/128 protected P1;
-    protection P1 { localport=any remoteport=any encryption mandatory; }
-}
-POL
-	cat > "$DIR/$side-clr.policy" <<POL
-application python3 { network $peer/128 trusted; }
-POL
-done
+# socat's traffic with the peer is protected, python3's trusted
+mandatory_policy "$DIR/a-sec.policy" socat "$B_ADDR6/128"
+mandatory_policy "$DIR/b-sec.policy" socat "$A_ADDR6/128"
+trusted_policy "$DIR/a-clr.policy" python3 "$B_ADDR6/128"
+trusted_policy "$DIR/b-clr.policy" python3 "$A_ADDR6/128"
 
 # round ENCAP CSEC CCLR: one exchange of each kind, checked on the wire
 round() {
 	local encap=$1 csec=$2 cclr=$3 got nsec nclr nesp
-	conf a "$B_ADDR6" "$encap"
-	conf b "$A_ADDR6" "$encap"
+	node_conf a userspace other "$B_ADDR6" "encap = $encap" "mode = transport"
+	node_conf b userspace other "$A_ADDR6" "encap = $encap" "mode = transport"
 	rm -f "$DIR"/*.ready
 	node b "$B" -p sec="$DIR/b-sec.policy" -p clr="$DIR/b-clr.policy" \
 	    -e "listen tcp [$B_ADDR6]:$SECPORT /usr/bin/socat" \
