@@ -7,6 +7,8 @@
 #   snmp NS PROTO FIELD                a counter of NS's /proc/net/snmp
 #   hold_ike NS... / release_ike NS... drop incoming IKE (UDP 500, and 4500
 #                                      with the non-ESP marker), ESP passes
+#   bulk_start SIDE NS ADDR SIDE NS ADDR  the transfer: a receiver, then a sender
+#   bulk_check LABEL                   both ends done, both files whole
 
 # received: bytes A and B received so far, the smaller
 received() {
@@ -49,4 +51,36 @@ release_ike() {
 	for ns in "$@"; do
 		ip netns exec "$ns" nft delete table inet rekeyhold
 	done
+}
+
+# bulk_start SRV_SIDE SRV_NS SRV_ADDR CLI_SIDE CLI_NS CLI_ADDR: a receiver
+# on SRV_ADDR:$PORT, then a client from CLI_ADDR:$CPORT; each sends its
+# $DIR/SIDE.data at $RATE and keeps what it gets in $DIR/SIDE.recv
+# (report in $DIR/SIDE.bulk). Their pids in SRV and CLI.
+bulk_start() {
+	ip netns exec "$2" timeout 120 python3 "$BULK" listen "$3" "$PORT" \
+	    "$DIR/$1.data" "$DIR/$1.recv" "$RATE" > "$DIR/$1.bulk" 2>&1 &
+	SRV=$!
+	at_exit "kill $SRV 2>/dev/null"
+	wait_for 10 sh -c "ip netns exec $2 ss -ltn | grep -q ':$PORT '" ||
+	    fail "receiver did not start"
+	ip netns exec "$5" timeout 120 python3 "$BULK" connect "$6" "$CPORT" \
+	    "$3" "$PORT" "$DIR/$4.data" "$DIR/$4.recv" "$RATE" > "$DIR/$4.bulk" 2>&1 &
+	CLI=$!
+	at_exit "kill $CLI 2>/dev/null"
+}
+
+# bulk_check LABEL: waits for both ends; they finished, and A and B each
+# received the other's file whole.
+bulk_check() {
+	local rs rc
+	wait "$CLI"; rc=$?
+	wait "$SRV"; rs=$?
+	echo "# A: $(cat "$DIR/a.bulk")"
+	echo "# B: $(cat "$DIR/b.bulk")"
+	expect_eq "${1}both ends finished" "$rs $rc" "0 0"
+	expect_eq "${1}A received B's file whole" \
+	    "$(sha256sum < "$DIR/a.recv")" "$(sha256sum < "$DIR/b.data")"
+	expect_eq "${1}B received A's file whole" \
+	    "$(sha256sum < "$DIR/b.recv")" "$(sha256sum < "$DIR/a.data")"
 }
