@@ -369,6 +369,39 @@ engine_flow_lookup(struct engine *e, bool out, int proto,
 	return m != NULL;
 }
 
+void
+engine_set_bypass_mark(struct engine *e, uint32_t mark)
+{
+	pthread_mutex_lock(&e->lock);
+	e->xc.bypass_mark = mark;
+	pthread_mutex_unlock(&e->lock);
+}
+
+uint32_t
+engine_socket_mark(struct engine *e, const struct sock_event *ev)
+{
+	const struct spd_entry *m;
+	const struct sock *who = NULL;
+	struct ipaddr src, dst;
+	int sport, dport;
+	uint32_t mark = 0;
+
+	if ((ev->op != SOCK_CONNECT && ev->op != SOCK_SEND &&
+	    ev->op != SOCK_ACCEPT) ||
+	    ipaddr_from_sockaddr(&src, &sport,
+	    (const struct sockaddr *)&ev->local) < 0 ||
+	    ipaddr_from_sockaddr(&dst, &dport,
+	    (const struct sockaddr *)&ev->peer) < 0)
+		return 0;
+	pthread_mutex_lock(&e->lock);
+	m = flow_lookup(e, SPD_OUT, ev->proto, &src, sport, &dst, dport, &who);
+	if (e->xc.bypass_mark != 0 && m != NULL && m->action == SPD_ALLOW &&
+	    m->dp == SPD_DP_NONE)
+		mark = e->xc.bypass_mark;
+	pthread_mutex_unlock(&e->lock);
+	return mark;
+}
+
 /* Whether entry x protects traffic of proto with peer at its remote end. */
 static bool
 protects_peer(const struct spd_entry *x, int proto, const struct ipaddr *peer)

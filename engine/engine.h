@@ -93,6 +93,17 @@ bool engine_peer_protected(struct engine *e, int proto,
 int engine_set_datapath(struct engine *e, uint32_t mark, uint32_t mask,
     const struct prefix *steer, size_t nsteer);
 
+/* With the userspace datapath: packets carrying mark never go through
+ * its TUN device (ip rule); outbound mandatory entries drop those that
+ * would (see struct xlate_conf). Takes effect at the next translation:
+ * call it before engine_set_datapath. */
+void engine_set_bypass_mark(struct engine *e, uint32_t mark);
+/* The mark a traced socket should carry after event ev (its entries in
+ * place): the bypass mark when the flow it names is one the policies
+ * leave in the clear (trusted), so it never passes through the TUN
+ * device; else 0. */
+uint32_t engine_socket_mark(struct engine *e, const struct sock_event *ev);
+
 /* Renderers for the tree: append whole file contents to sb. */
 void engine_render_spd(struct engine *e, struct strbuf *sb);
 void engine_render_sockets(struct engine *e, const char *name, struct strbuf *sb);

@@ -371,6 +371,7 @@ ipsec_dp_open(struct ipsec *s, char *err, size_t errlen)
 	dp_set_ike_handler(s->dp, ipsec_ike_from_dp, s);
 	if (ipsec_route_setup(s, err, errlen) != 0)
 		return -EIO;
+	engine_set_bypass_mark(s->e, IPSEC_MARK_BYPASS);
 	if ((rc = engine_set_datapath(s->e, IPSEC_MARK_DECRYPTED,
 	    IPSEC_MARK_DECRYPTED, s->steer, s->nsteer)) != 0) {
 		snprintf(err, errlen, "engine_set_datapath: %s", strerror(-rc));

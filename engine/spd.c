@@ -213,7 +213,7 @@ spd_lookup(const struct spd_vec *v, int dir, int proto,
 	for (i = 0; i < v->n; i++) {
 		const struct spd_entry *e = &v->v[i];
 
-		if (e->key.dir != dir || e->key.mask != 0 ||
+		if (e->key.dir != dir || e->key.mark != 0 ||	/* unmarked */
 		    !sel_match(&e->key.sel, proto, src, sport, dst, dport))
 			continue;
 		if (best == NULL || e->priority < best->priority)

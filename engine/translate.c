@@ -45,12 +45,16 @@ within(const struct ipaddr *a, int len, const struct prefix *p)
 
 /* An outbound protected entry e in the datapath's form: allow when all
  * its destinations are steered; else block (mandatory) or clear allow
- * (optional), with an allow twin for each steered prefix inside it. */
+ * (optional), with an allow twin for each steered prefix inside it. With
+ * a bypass mark, a mandatory entry is always the block, and its twins
+ * (the whole entry when it is all steered) match only packets without
+ * the mark. */
 static int
 outbound_form(struct spd_vec *out, struct spd_entry *e,
     const struct xlate_conf *c)
 {
 	const struct spd_sel *sel = &e->key.sel;
+	bool mandatory = e->level == LEVEL_MANDATORY;
 	struct spd_entry twin;
 	struct prefix d;
 	size_t i;
@@ -60,16 +64,29 @@ outbound_form(struct spd_vec *out, struct spd_entry *e,
 	memset(&e->tdst, 0, sizeof(e->tdst));
 	e->action = SPD_ALLOW;
 	e->dp = SPD_DP_PROTECT;
-	for (i = 0; i < c->nsteer; i++)
-		if (within(&sel->dst, sel->dlen, &c->steer[i]))
-			return 0;
 	twin = *e;
 	twin.priority = e->priority - 1;
-	if (e->level == LEVEL_MANDATORY) {
+	if (mandatory && c->bypass_mark != 0) {
+		twin.key.mark = 0;
+		twin.key.mask = c->bypass_mark;
+	}
+	if (mandatory) {
 		e->action = SPD_BLOCK;
 		e->dp = SPD_DP_BLOCKED;
 	} else
 		e->dp = SPD_DP_CLEAR;
+	for (i = 0; i < c->nsteer; i++) {
+		if (!within(&sel->dst, sel->dlen, &c->steer[i]))
+			continue;
+		if (twin.key.mask == 0) {	/* all steered: plain allow */
+			*e = twin;
+			e->priority++;
+			return 0;
+		}
+		e->dp = SPD_DP_PROTECT;	/* the datapath's guard, not "unsteered" */
+		return key_taken(out, &twin.key) || spd_vec_push(out, &twin) == 0 ?
+		    0 : -ENOMEM;
+	}
 	d.addr = sel->dst;
 	d.len = sel->dlen;
 	for (i = 0; i < c->nsteer; i++) {

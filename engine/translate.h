@@ -51,6 +51,11 @@ struct xlate_conf {
 	 * decrypted). */
 	bool	userspace;
 	uint32_t dp_mark, dp_mask;
+	/* Packets carrying bypass_mark never go through the TUN device (the
+	 * monitor gives it to the sockets of trusted flows): outbound
+	 * mandatory entries are a block whose allow twins match only packets
+	 * without it, so such a packet of a mandatory flow is dropped. */
+	uint32_t bypass_mark;
 	const struct prefix *steer;
 	size_t	nsteer;
 	/* Per-peer mode for exact entries (a [peer.*] section may override

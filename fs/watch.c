@@ -35,7 +35,10 @@ sock_event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 {
 	struct watch *w = arg;
 
-	return engine_socket_event(w->engine, ev, why, whylen);
+	int rc = engine_socket_event(w->engine, ev, why, whylen);
+
+	/* a trusted flow keeps out of the user-space datapath's TUN device */
+	return rc == 0 ? (int)engine_socket_mark(w->engine, ev) : rc;
 }
 
 int

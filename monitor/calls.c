@@ -24,6 +24,27 @@
 
 #define MMSG_MAX	64
 
+/* The daemon asked for a packet mark on the program's socket (its
+ * datapath's bypass, for a flow left in the clear): ORed into SO_MARK. */
+static void
+add_mark(struct proc *p, int fd, uint32_t mark)
+{
+	uint32_t cur = 0;
+	socklen_t len = sizeof(cur);
+	int sfd = sock_grab(p, fd);
+
+	if (sfd < 0)
+		return;
+	if (getsockopt(sfd, SOL_SOCKET, SO_MARK, &cur, &len) != 0) {
+		tr->n.errors++;
+	} else if ((cur & mark) != mark) {
+		cur |= mark;
+		if (setsockopt(sfd, SOL_SOCKET, SO_MARK, &cur, sizeof(cur)) != 0)
+			tr->n.errors++;
+	}
+	close(sfd);
+}
+
 static int
 report(struct proc *p, enum sock_op op, int fd, struct sockent *s,
     const struct sockinfo *si, const struct sockaddr_storage *peer)
@@ -49,6 +70,8 @@ report(struct proc *p, enum sock_op op, int fd, struct sockent *s,
 		tr->n.denied++;
 		return rc;
 	}
+	if (rc > 0)
+		add_mark(p, fd, (uint32_t)rc);
 	if (s != NULL) {
 		s->reported = true;
 		s->local = ev.local;

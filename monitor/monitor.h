@@ -15,7 +15,10 @@ struct monitor_hooks {
 	/* Whether some policy names program exe; its name into app. */
 	bool	(*app_for_exe)(void *arg, const char *exe, char *app, size_t len);
 	/* A socket event; 0 when its entries are in place, -errno otherwise
-	 * (a mandatory policy then fails the call with EACCES). */
+	 * (a mandatory policy then fails the call with EACCES). A value > 0
+	 * also means in place, and is a packet mark the tracer ORs into the
+	 * socket's SO_MARK before the call goes on (the user-space
+	 * datapath's bypass, for a flow the policies leave in the clear). */
 	int	(*event)(void *arg, const struct sock_event *ev, char *why, size_t whylen);
 	void	*arg;
 	/* Trace programs in every network namespace. By default only those

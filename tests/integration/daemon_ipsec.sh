@@ -4,8 +4,11 @@
 # makes a program's traffic `encryption mandatory`. The monitor catches the
 # server's listen in B and the client's connect in A; the client's first
 # SYN starts IKE and is held until the CHILD SA exists, then sent on it; the exchange gets through, and on the wire that flow is
-# only ESP in UDP 4500. The program is a copy of socat on a private tmpfs,
-# so the daemons' exec marks cover that tmpfs only.
+# only ESP in UDP 4500. A trusted flow of the same program to a third
+# address of B, which A's [peer.*] prefix also steers, crosses in the
+# clear and never passes through A's TUN device (its socket carries the
+# bypass mark). The program is a copy of socat on a private tmpfs, so the
+# daemons' exec marks cover that tmpfs only.
 . "$top_srcdir/tests/integration/lib.sh"
 need_root
 need_cmd socat unshare nsenter ss nft tcpdump timeout
@@ -27,9 +30,14 @@ cp /usr/bin/socat "$BIN/socat"
 PSK="ipsecfs daemon test $TAG"
 PORT=5001
 
-# daemon SIDE NS PEER: starts ipsecfs in NS with its own tree and state
+B_TRUSTED=10.99.$NET.3		# a second address of B, trusted by A
+TPORT=5002
+ip -n "$B" addr add "$B_TRUSTED/24" dev "v$TAG-b"
+
+# daemon SIDE NS PEER STEER: starts ipsecfs in NS with its own tree and
+# state, [peer.other] remote = STEER
 daemon() {
-	local side=$1 ns=$2 peer=$3
+	local side=$1 ns=$2 peer=$3 steer=$4
 	mkdir -p "$DIR/$side/mnt"
 	cat >"$DIR/$side/ipsecfs.conf" <<CONF
 [daemon]
@@ -37,7 +45,7 @@ statedir = $DIR/$side/state
 [ike]
 encap = yes
 [peer.other]
-remote = $peer
+remote = $steer
 psk = "$PSK"
 CONF
 	chmod 600 "$DIR/$side/ipsecfs.conf"
@@ -51,6 +59,7 @@ CONF
 	cat >"$DIR/$side/mnt/apps/socat/policy" <<POL
 application $BIN/socat
 {
+    network $B_TRUSTED/32 trusted;
     network $peer/32 protected P1;
     protection P1 { localport=any remoteport=any encryption mandatory; }
 }
@@ -58,8 +67,8 @@ POL
 	expect_eq "policy accepted in $side" \
 	    "$(head -n 1 "$DIR/$side/mnt/apps/socat/status")" ok
 }
-daemon a "$A" "$B_ADDR"
-daemon b "$B" "$A_ADDR"
+daemon a "$A" "$B_ADDR" "10.99.$NET.0/24"
+daemon b "$B" "$A_ADDR" "$A_ADDR"
 INA="nsenter --net=/run/netns/$A"
 INB="nsenter --net=/run/netns/$B"
 
@@ -85,6 +94,22 @@ check "the first SYN was held for the new SA, not lost" \
 	grep -Eq "^datapath .*mandatory_held_sent=1 mandatory_dropped=0" "$DIR/a/mnt/sas"
 echo "--- A's sas:"; cat "$DIR/a/mnt/sas"
 
+# the trusted flow: clear on the wire, never through A's TUN device
+# (sas counters are rendered once a second)
+tun_rx() { sed -n 's/^datapath .* tun_rx=\([0-9]*\) .*/\1/p' "$DIR/a/mnt/sas"; }
+$INB timeout 30 socat -T 20 "TCP-LISTEN:$TPORT,bind=$B_TRUSTED,reuseaddr" EXEC:cat &
+at_exit "kill $! 2>/dev/null"
+wait_for 10 sh -c "$INB ss -ltn | grep -q ':$TPORT '" || fail "trusted server did not start"
+sleep 1.2
+RX0=$(tun_rx)
+GOT=$(echo "trusted-$TAG" | $INA timeout 20 "$BIN/socat" -T 15 - "TCP:$B_TRUSTED:$TPORT")
+expect_eq "the trusted exchange gets through" "$GOT" "trusted-$TAG"
+# events never ends: bounded
+check "A's monitor reported it" \
+	timeout 5 grep -q "sock op=connect app=socat .*$B_TRUSTED:$TPORT" "$DIR/a/mnt/events"
+sleep 1.2
+expect_eq "the trusted flow never went through A's TUN device" "$(tun_rx)" "$RX0"
+
 # tcpdump writes each packet as it sees it: wait (bounded) for the ESP
 wait_for 10 sh -c "test \$(tcpdump -n -r '$DIR/cap.pcap' 2>/dev/null | grep -c '\.4500') -ge 8" || true
 kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null
@@ -95,6 +120,8 @@ check "the flow crossed as ESP in UDP 4500" \
 	test "$(grep -v isakmp "$DIR/cap.txt" | grep -c '\.4500' || true)" -ge 6
 check "no plaintext on the wire" \
 	sh -c "! tcpdump -A -n -r '$DIR/cap.pcap' 2>/dev/null | grep -q 'secret-$TAG'"
+check "the trusted flow crossed in the clear" \
+	sh -c "tcpdump -A -n -r '$DIR/cap.pcap' 2>/dev/null | grep -q 'trusted-$TAG'"
 
 for side in a b; do
 	eval "pid=\$PID_$side"

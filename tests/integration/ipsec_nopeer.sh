@@ -87,7 +87,12 @@ xout() {
 	    grep "sport $1 " | sed -n 's/.*\(action block\).*/\1/p; t; s/.*/action allow/p'
 }
 expect_eq "XFRM blocks the unsteered mandatory flow" "$(xout 40001)" "action block"
-expect_eq "XFRM leaves the steered mandatory flow to the datapath" "$(xout 40004)" "action allow"
+# the steered one: an allow for packets without the bypass mark (the
+# datapath takes them) and a block for those with it (never in the clear)
+expect_eq "XFRM leaves the steered mandatory flow to the datapath" "$(xout 40004)" "action allow
+action block"
+check "... its allow only for packets without the bypass mark" sh -c \
+    "ip -n $A xfrm policy list dir out | grep -A3 'sport 40004 ' | grep -q 'mark 0/0x100000'"
 expect_eq "XFRM lets the optional flow pass" "$(xout 40002)" "action allow"
 check "spd: the block entry is the app's" \
     grep -q "^dir=out src=$A_ADDR/32:40001 dst=$B2/32:$MANPORT proto=tcp action=block .*app=man sock=1000 " "$DIR/a.dump"

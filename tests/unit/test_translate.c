@@ -415,6 +415,8 @@ test_listener_matches_decide(void **state)
 	us.steer = steer;
 	us.nsteer = 4;
 	listener_matches_decide(&us);
+	us.bypass_mark = 0x1000;	/* the same for unmarked packets */
+	listener_matches_decide(&us);
 }
 
 /* The userspace datapath's form: outbound protected flows to steered
@@ -446,6 +448,16 @@ test_userspace(void **state)
 	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
 	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
 	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	/* with the bypass mark, the mandatory flow is a block that an allow
+	 * twin lifts only for packets without the mark (the TUN device's) */
+	us.bypass_mark = 0x1000;
+	expect(p, &s, NULL, &us,
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp mark=0x0/0x1000 action=allow datapath=userspace protection=encryption level=required priority=100000\n"
+	    "dir=out src=1.1.1.1/32:5678 dst=2.2.2.2/32:2345 proto=udp action=block datapath=userspace protection=encryption level=required priority=100001\n"
+	    "dir=in src=1.1.1.0/24:any dst=1.1.1.1/32:5678 proto=udp action=allow priority=100003\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp mark=0x100/0xf00 action=allow datapath=userspace protection=encryption level=required priority=100006\n"
+	    "dir=in src=0.0.0.0/0:any dst=1.1.1.1/32:5678 proto=udp action=protect tmpl=esp protection=encryption level=required mode=transport priority=100007\n");
+	us.bypass_mark = 0;
 	/* nothing steers 2.2.2.2: the mandatory flow blocks */
 	us.nsteer = 0;
 	expect(p, &s, NULL, &us,
