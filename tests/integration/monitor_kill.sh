@@ -113,7 +113,12 @@ kill -KILL "$MON_PID"
 wait "$MON_PID" 2>/dev/null
 MON_PID=""
 slow_go
-check "client finishes after the monitor died" wait "$SLOW"
+wait "$SLOW"; rc=$?
+if [ "$rc" != 0 ]; then	# what the tracer said, for the log
+	echo "# tracer $TRACER_PID state: $(ps -o stat= -p "$TRACER_PID" || echo gone)"
+	sed 's/^/# /' "$T/mon.err"
+fi
+expect_eq "client finishes after the monitor died" "$rc" 0
 check "client talked to the server" grep -q "^client $SLOW " "$T/slow"
 kill "$SRV" 2>/dev/null
 wait "$SRV" 2>/dev/null
