@@ -18,15 +18,8 @@
 need_root
 need_cmd ip nft python3 sha256sum timeout
 node_pair
-BULK=$top_srcdir/tests/integration/bulk.py
 PSK="ipsecfs rekey test $TAG"
-PORT=5001 CPORT=40001
-MB=${REKEY_MB:-32}
-RATE=$((MB * 1048576 / ${REKEY_SECS:-12}))	# bytes/s each way
-MAXGAP=${REKEY_MAXGAP:-2}			# seconds
-
-head -c "${MB}M" /dev/urandom > "$DIR/a.data"
-head -c "${MB}M" /dev/urandom > "$DIR/b.data"
+bulk_data
 
 # setup MODE ENCAP: the conf and policy files of both sides
 setup() {

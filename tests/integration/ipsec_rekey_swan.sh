@@ -18,15 +18,8 @@
 need_root
 need_cmd ip nft python3 sha256sum unshare nsenter swanctl timeout
 node_pair
-BULK=$top_srcdir/tests/integration/bulk.py
 PSK="ipsecfs rekey interop $TAG"
-PORT=5001 CPORT=40001
-MB=${REKEY_MB:-32}
-RATE=$((MB * 1048576 / ${REKEY_SECS:-12}))	# bytes/s each way
-MAXGAP=${REKEY_MAXGAP:-2}			# seconds
-
-head -c "${MB}M" /dev/urandom > "$DIR/a.data"
-head -c "${MB}M" /dev/urandom > "$DIR/b.data"
+bulk_data
 
 swan_conf glue glue "$A_ADDR[tcp/$PORT]" "$B_ADDR[tcp]"
 charon_start "$A"

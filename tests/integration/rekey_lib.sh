@@ -7,6 +7,7 @@
 #   snmp NS PROTO FIELD                a counter of NS's /proc/net/snmp
 #   hold_ike NS... / release_ike NS... drop incoming IKE (UDP 500, and 4500
 #                                      with the non-ESP marker), ESP passes
+#   bulk_data                          the transfer's settings, $DIR/{a,b}.data
 #   bulk_start SIDE NS ADDR SIDE NS ADDR  the transfer: a receiver, then a sender
 #   bulk_check LABEL                   both ends done, both files whole
 
@@ -51,6 +52,18 @@ release_ike() {
 	for ns in "$@"; do
 		ip netns exec "$ns" nft delete table inet rekeyhold
 	done
+}
+
+# bulk_data: the transfer's ports and pace (REKEY_MB MB each way over
+# REKEY_SECS s; a stall over REKEY_MAXGAP s fails), and the two files.
+bulk_data() {
+	BULK=$top_srcdir/tests/integration/bulk.py
+	PORT=5001 CPORT=40001
+	MB=${REKEY_MB:-32}
+	RATE=$((MB * 1048576 / ${REKEY_SECS:-12}))	# bytes/s each way
+	MAXGAP=${REKEY_MAXGAP:-2}			# seconds
+	head -c "${MB}M" /dev/urandom > "$DIR/a.data"
+	head -c "${MB}M" /dev/urandom > "$DIR/b.data"
 }
 
 # bulk_start SRV_SIDE SRV_NS SRV_ADDR CLI_SIDE CLI_NS CLI_ADDR: a receiver
