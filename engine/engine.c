@@ -394,9 +394,9 @@ engine_socket_mark(struct engine *e, const struct sock_event *ev)
 	    (const struct sockaddr *)&ev->peer) < 0)
 		return 0;
 	pthread_mutex_lock(&e->lock);
-	m = flow_lookup(e, SPD_OUT, ev->proto, &src, sport, &dst, dport, &who);
-	if (e->xc.bypass_mark != 0 && m != NULL && m->action == SPD_ALLOW &&
-	    m->dp == SPD_DP_NONE)
+	if (e->xc.bypass_mark != 0 &&	/* a datapath that steers */
+	    (m = flow_lookup(e, SPD_OUT, ev->proto, &src, sport, &dst, dport,
+	    &who)) != NULL && m->action == SPD_ALLOW && m->dp == SPD_DP_NONE)
 		mark = e->xc.bypass_mark;
 	pthread_mutex_unlock(&e->lock);
 	return mark;

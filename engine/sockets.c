@@ -407,7 +407,7 @@ void
 note_blocked(struct engine *e, const struct sock *s,
     const struct spd_vec *next)
 {
-	char dst[IPADDR_STRLEN + 8];
+	char dst[IPADDR_STRLEN + 8], why[IPADDR_STRLEN + 32];
 	const struct spd_entry *x;
 	struct prefix p;
 	size_t i;
@@ -420,15 +420,13 @@ note_blocked(struct engine *e, const struct sock *s,
 		p.len = x->key.sel.dlen;
 		prefix_str(&p, dst, sizeof(dst));
 		if (e->dp_running)
-			events_emit("engine flow blocked app=%s sock=%llu dst=%s "
-			    "reason=\"no [peer.*] covers %s: mandatory flow "
-			    "blocked\"", s->app != NULL ? s->app->name : "-",
-			    (unsigned long long)s->id, dst, dst);
+			snprintf(why, sizeof(why), "no [peer.*] covers %s", dst);
 		else
-			events_emit("engine flow blocked app=%s sock=%llu dst=%s "
-			    "reason=\"no user-space datapath runs: mandatory "
-			    "flow blocked\"", s->app != NULL ? s->app->name :
-			    "-", (unsigned long long)s->id, dst);
+			snprintf(why, sizeof(why), "no user-space datapath runs");
+		events_emit("engine flow blocked app=%s sock=%llu dst=%s "
+		    "reason=\"%s: mandatory flow blocked\"",
+		    s->app != NULL ? s->app->name : "-",
+		    (unsigned long long)s->id, dst, why);
 	}
 }
 

@@ -62,28 +62,26 @@ outbound_form(struct spd_vec *out, struct spd_entry *e,
 	e->tunnel = 0;
 	memset(&e->tsrc, 0, sizeof(e->tsrc));
 	memset(&e->tdst, 0, sizeof(e->tdst));
-	e->action = SPD_ALLOW;
-	e->dp = SPD_DP_PROTECT;
 	twin = *e;
+	twin.action = SPD_ALLOW;
+	twin.dp = SPD_DP_PROTECT;
 	twin.priority = e->priority - 1;
 	if (mandatory && c->bypass_mark != 0) {
 		twin.key.mark = 0;
 		twin.key.mask = c->bypass_mark;
 	}
-	if (mandatory) {
-		e->action = SPD_BLOCK;
-		e->dp = SPD_DP_BLOCKED;
-	} else
-		e->dp = SPD_DP_CLEAR;
+	e->action = mandatory ? SPD_BLOCK : SPD_ALLOW;
+	e->dp = mandatory ? SPD_DP_BLOCKED : SPD_DP_CLEAR;
 	for (i = 0; i < c->nsteer; i++) {
 		if (!within(&sel->dst, sel->dlen, &c->steer[i]))
 			continue;
-		if (twin.key.mask == 0) {	/* all steered: plain allow */
-			*e = twin;
-			e->priority++;
+		/* all steered: the datapath's allow, or (guarded by the
+		 * bypass mark) a block with the allow as its twin */
+		e->dp = SPD_DP_PROTECT;
+		if (twin.key.mask == 0) {
+			e->action = SPD_ALLOW;
 			return 0;
 		}
-		e->dp = SPD_DP_PROTECT;	/* the datapath's guard, not "unsteered" */
 		return key_taken(out, &twin.key) || spd_vec_push(out, &twin) == 0 ?
 		    0 : -ENOMEM;
 	}
