@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,14 +11,9 @@
 #include "fs/watch.h"
 #include "monitor/monitor.h"
 
-#define WATCH_MARKS	256	/* paths marked at most (each once) */
-
 struct watch {
 	struct engine	*engine;
 	struct monitor	*monitor;
-	pthread_mutex_t	 lock;
-	char		*marked[WATCH_MARKS];
-	size_t		 nmarked;
 };
 
 static bool
@@ -51,10 +45,8 @@ watch_start(struct engine *e, struct watch **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	w->engine = e;
-	pthread_mutex_init(&w->lock, NULL);
 	hooks.arg = w;
 	if ((rc = monitor_start(&hooks, &w->monitor)) < 0) {
-		pthread_mutex_destroy(&w->lock);
 		free(w);
 		return rc;
 	}
@@ -65,35 +57,20 @@ watch_start(struct engine *e, struct watch **out)
 void
 watch_stop(struct watch *w)
 {
-	size_t i;
-
 	if (w == NULL)
 		return;
 	monitor_stop(w->monitor);
-	for (i = 0; i < w->nmarked; i++)
-		free(w->marked[i]);
-	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
-/* Marks the file system holding path, once. A file-system mark, not a
- * mount mark: a program started through another mount of the same file
- * system (another mount namespace: ip netns exec, containers, services
- * with private mounts) must not escape the monitor. */
+/* Marks the file system holding path (the monitor does it once). A
+ * file-system mark, not a mount mark: a program started through another
+ * mount of the same file system (another mount namespace: ip netns exec,
+ * containers, services with private mounts) must not escape the monitor. */
 static void
 mark(struct watch *w, const char *path)
 {
-	size_t i;
-
-	pthread_mutex_lock(&w->lock);
-	for (i = 0; i < w->nmarked; i++)
-		if (strcmp(w->marked[i], path) == 0)
-			break;
-	if (i == w->nmarked && w->nmarked < WATCH_MARKS &&
-	    monitor_mark(w->monitor, path, true) == 0 &&
-	    (w->marked[w->nmarked] = strdup(path)) != NULL)
-		w->nmarked++;
-	pthread_mutex_unlock(&w->lock);
+	(void)monitor_mark(w->monitor, path, true);
 }
 
 void

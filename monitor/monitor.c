@@ -26,7 +26,7 @@
 #include "monitor/tracer.h"
 
 #define CTL_TIMEOUT_MS	5000
-#define MARKS_MAX	64	/* marks replayed for a new tracer */
+#define MARKS_MAX	256	/* marks remembered (each once) */
 #define RESPAWN_MAX	5	/* new tracers per RESPAWN_SECS */
 #define RESPAWN_SECS	60
 
@@ -321,16 +321,23 @@ ctl_mark(struct monitor *m, const char *path, bool filesystem)
 	return rc;
 }
 
-/* Remembers a mark for a new tracer (once per path and kind). */
-static void
-remember_mark(struct monitor *m, const char *path, bool filesystem)
+static bool
+marked(const struct monitor *m, const char *path, bool filesystem)
 {
 	size_t i;
 
 	for (i = 0; i < m->nmarks; i++)
 		if (m->marks[i].filesystem == filesystem &&
 		    strcmp(m->marks[i].path, path) == 0)
-			return;
+			return true;
+	return false;
+}
+
+/* Remembers a mark: asked again, it costs no round trip, and a new
+ * tracer gets it. */
+static void
+remember_mark(struct monitor *m, const char *path, bool filesystem)
+{
 	if (m->nmarks == MARKS_MAX ||
 	    (m->marks[m->nmarks].path = strdup(path)) == NULL) {
 		log_warn("monitor: %s is not watched again should the tracer "
@@ -346,7 +353,9 @@ monitor_mark(struct monitor *m, const char *path, bool filesystem)
 	int rc;
 
 	pthread_mutex_lock(&m->lock);
-	if ((rc = ctl_mark(m, path, filesystem)) == 0)
+	if (marked(m, path, filesystem))
+		rc = 0;		/* the tracer has it */
+	else if ((rc = ctl_mark(m, path, filesystem)) == 0)
 		remember_mark(m, path, filesystem);
 	pthread_mutex_unlock(&m->lock);
 	if (rc < 0)

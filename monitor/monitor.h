@@ -35,7 +35,7 @@ int monitor_start(const struct monitor_hooks *hooks, struct monitor **out);
  * Each exec there waits for hooks.app_for_exe; a match is traced from its
  * first instruction. The daemon marks the file systems holding the programs
  * its policies name (absolute paths: that file; bare names: each $PATH
- * directory). 0 or -errno. */
+ * directory). A path marked before costs nothing. 0 or -errno. */
 int monitor_mark(struct monitor *m, const char *path, bool filesystem);
 /* Policies changed: attach running programs that now match, release
  * those that no longer do. Thread-safe; returns at once. */
