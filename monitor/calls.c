@@ -453,6 +453,7 @@ call_exit(struct tracee *t)
 			fd_close(t->p, (int)t->pend_arg[1]);
 		break;
 	case PEND_NONE:
+	case PEND_START:	/* handled in stops.c */
 		break;
 	}
 }

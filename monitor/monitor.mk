@@ -14,7 +14,7 @@ EXTRA_DIST += tests/integration/monitor_common.sh tests/integration/monitor_net.
 	docs/monitor.md
 MONITOR_IT = tests/integration/monitor_tcp.sh tests/integration/monitor_udp.sh \
 	tests/integration/monitor_procs.sh tests/integration/monitor_ftp.sh \
-	tests/integration/monitor_kill.sh
+	tests/integration/monitor_kill.sh tests/integration/monitor_scan.sh
 EXTRA_DIST += $(MONITOR_IT)
 if NETNS_TESTS
 TESTS += $(MONITOR_IT)

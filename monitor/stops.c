@@ -15,6 +15,8 @@
 
 #include "monitor/tracer.h"
 
+static void first_stop(struct tracee *t, int sig, bool ours);
+
 void
 resume(struct tracee *t, int req, int sig)
 {
@@ -107,6 +109,16 @@ on_exec(struct tracee *t)
 			p->active = true;
 		}
 	}
+	/* Seized in the middle of this exec (a scan saw the new exe): the
+	 * exec's own stop takes the place of the PTRACE_INTERRUPT's, which
+	 * will not come. No filter can go in here (the return value of execve
+	 * would overwrite the injected call's number), so it goes in at the
+	 * syscall-exit stop, before the first instruction of the program. */
+	if (!t->started && !t->expect_sigstop) {
+		t->pend = PEND_START;
+		resume(t, PTRACE_SYSCALL, 0);
+		return;
+	}
 	resume(t, PTRACE_CONT, 0);
 }
 
@@ -159,6 +171,11 @@ on_syscall_stop(struct tracee *t)
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(si), &si) <= 0) {
 		resume(t, PTRACE_CONT, 0);
+		return;
+	}
+	if (si.op == PTRACE_SYSCALL_INFO_EXIT && t->pend == PEND_START) {
+		t->pend = PEND_NONE;
+		first_stop(t, 0, false);
 		return;
 	}
 	if (si.op == PTRACE_SYSCALL_INFO_EXIT) {

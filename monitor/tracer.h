@@ -46,7 +46,7 @@ struct proc {
 	struct proc	*next;
 };
 
-enum pending { PEND_NONE, PEND_ACCEPT, PEND_DUP, PEND_DUP2 };
+enum pending { PEND_NONE, PEND_START, PEND_ACCEPT, PEND_DUP, PEND_DUP2 };
 
 /* A traced thread. */
 struct tracee {

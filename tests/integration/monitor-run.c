@@ -1,6 +1,7 @@
 /* Test driver for the socket monitor: traces the named programs and
  * writes one line per socket event; optionally fails the events of a port
- * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status.
+ * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status,
+ * SIGUSR2 has the monitor scan /proc again (as a policy change does).
  *
  *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-m MOUNT]...
  *               [-M FS]... PROGRAM...
@@ -153,6 +154,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	while ((c = getopt(argc, argv, "o:R:d:s:e:m:M:")) != -1) {
 		switch (c) {
@@ -201,7 +203,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	strbuf_reset(&sb);
-	while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+	while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+		if (sig == SIGUSR2) {
+			monitor_rescan(m);
+			continue;
+		}
 		monitor_render_status(m, &sb);
 		fputs(sb.buf != NULL ? sb.buf : "", stderr);
 		strbuf_reset(&sb);
