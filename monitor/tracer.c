@@ -178,8 +178,10 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 	epoll_ctl(tr->ep, EPOLL_CTL_ADD, tr->sigfd, &ee);
 	ee.data.fd = tr->ctl;
 	epoll_ctl(tr->ep, EPOLL_CTL_ADD, tr->ctl, &ee);
+	reap();
 	for (;;) {
-		reap();
+		/* a stop after the last reap leaves SIGCHLD pending in the
+		 * signalfd: no reap needed before sleeping */
 		if (tr->passive && tr->tracees == NULL)
 			return 0;
 		if ((n = epoll_wait(tr->ep, evs, 8, -1)) < 0 && errno != EINTR)
