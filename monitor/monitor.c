@@ -246,8 +246,8 @@ fail:
  * is an inter-processor interrupt, dearer on virtual machines (measured
  * with bench_monitor on 2 shared cores, added connect p50 with a no-op
  * hook: 65-68 µs pinned, 80-100 µs not). Traced programs are not pinned. */
-static int
-shared_cpu(void)
+int
+monitor_cpu(void)
 {
 	cpu_set_t set;
 	int cpu;
@@ -269,7 +269,7 @@ monitor_start(const struct monitor_hooks *hooks, struct monitor **out)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
 	m->h = *hooks;
-	m->cpu = shared_cpu();
+	m->cpu = monitor_cpu();
 	if ((err = spawn(m)) < 0) {
 		free(m);
 		return err;

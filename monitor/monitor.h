@@ -44,5 +44,7 @@ void monitor_rescan(struct monitor *m);
 void monitor_stop(struct monitor *m);
 /* Lines for the status file: traced processes, counters. */
 void monitor_render_status(struct monitor *m, struct strbuf *sb);
+/* The CPU the tracer and the thread answering it share, or -1. */
+int monitor_cpu(void);
 
 #endif

@@ -1,8 +1,10 @@
-/* What tracing costs a program: the same worker runs untraced, traced
- * with a hook that does nothing, and traced with the daemon's real hook
- * (the engine translating the event and installing its SPD entries in
- * the kernel's XFRM), rounds alternating, in this run and in a private
- * network namespace of its own:
+/* What tracing costs a program: the same worker runs untraced, under a
+ * bare tracer (our filter, and a thread that only resumes each stop: what
+ * the kernel's ptrace stop costs by itself on this machine, the floor of
+ * any ptrace monitor), traced with a hook that does nothing, and traced
+ * with the daemon's real hook (the engine translating the event and
+ * installing its SPD entries in the kernel's XFRM), rounds alternating,
+ * in this run and in a private network namespace of its own:
  *   - connect latency to a loopback listener: p50/p99, and what the monitor
  *     adds (connect and close are traced; only connect is timed);
  *   - non-socket syscalls (getpid, read of /dev/zero): time per call,
@@ -15,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -24,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,6 +43,7 @@
 #include "engine/policy.h"
 #include "engine/strbuf.h"
 #include "monitor/monitor.h"
+#include "monitor/tracer.h"	/* filter_prog, pin_to_cpu, MONITOR_NICE */
 
 #define ROUNDS		10	/* untraced and traced rounds alternate */
 #define NCONNECT	200	/* per round */
@@ -49,9 +56,9 @@ struct round {
 	double	getpid_ns, read_ns;
 };
 
-enum mode { UNTRACED, NOOP, ENGINE, NMODES };
-static const char *mode_name[NMODES] = { "untraced", "no-op hook",
-    "engine hook" };
+enum mode { UNTRACED, FLOOR, NOOP, ENGINE, NMODES };
+static const char *mode_name[NMODES] = { "untraced", "bare ptrace",
+    "no-op hook", "engine hook" };
 
 /* The traced workers: copies of this program, the only matches. The
  * engine's policy names them by their base name. */
@@ -119,6 +126,7 @@ copy_self(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/bench_monitor.%d", (int)getpid());
 	snprintf(worker_exe[UNTRACED], sizeof(worker_exe[0]), "/proc/self/exe");
+	snprintf(worker_exe[FLOOR], sizeof(worker_exe[0]), "/proc/self/exe");
 	if (mkdir(dir, 0700) < 0)
 		return -1;
 	for (k = NOOP; k <= ENGINE; k++) {
@@ -224,9 +232,10 @@ full_read(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* The worker: one round per byte on stdin. */
+/* The worker: one round per byte on stdin. Under the bare tracer it
+ * puts our filter in itself, once told it is seized. */
 static int
-worker(int port)
+worker(int port, bool floor)
 {
 	static struct round r;
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -236,6 +245,10 @@ worker(int port)
 
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((z = open("/dev/zero", O_RDONLY)) < 0)
+		return 1;
+	if (floor && (read(0, &c, 1) != 1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter_prog()) != 0))
 		return 1;
 	while (read(0, &c, 1) == 1) {
 		for (i = 0; i < NCONNECT; i++) {
@@ -292,7 +305,52 @@ attached(struct monitor *m, pid_t pid)
 struct worker {
 	pid_t	pid;
 	int	in, out;
+	pthread_t floor;	/* its bare tracer */
+	int	seized;		/* 1 seized, -1 failed */
+	int	status;		/* as the bare tracer reaped it */
 };
+
+/* The bare tracer: resumes every stop at once, on the CPU and at the
+ * priority of our tracer; reaps the worker at its end. */
+static void *
+bare_tracer(void *arg)
+{
+	struct worker *w = arg;
+	int st, sig;
+
+	pin_to_cpu(monitor_cpu());
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), MONITOR_NICE);
+	if (ptrace(PTRACE_SEIZE, w->pid, 0, PTRACE_O_TRACESECCOMP |
+	    PTRACE_O_EXITKILL) != 0 || write(w->in, "s", 1) != 1) {
+		__atomic_store_n(&w->seized, -1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	__atomic_store_n(&w->seized, 1, __ATOMIC_RELEASE);
+	while (waitpid(w->pid, &st, __WALL) == w->pid) {
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			w->status = st;
+			break;
+		}
+		sig = WSTOPSIG(st);
+		ptrace(PTRACE_CONT, w->pid, 0,
+		    (st >> 16) == 0 && sig != SIGTRAP ? sig : 0);
+	}
+	return NULL;
+}
+
+static int
+start_bare(struct worker *w)
+{
+	int i;
+
+	w->status = -1;
+	if (pthread_create(&w->floor, NULL, bare_tracer, w) != 0)
+		return -1;
+	for (i = 0; i < 5000 && __atomic_load_n(&w->seized,
+	    __ATOMIC_ACQUIRE) == 0; i++)
+		usleep(1000);
+	return w->seized == 1 ? 0 : -1;
+}
 
 static int
 start_worker(struct monitor *m, int port, enum mode mode, struct worker *w)
@@ -304,11 +362,12 @@ start_worker(struct monitor *m, int port, enum mode mode, struct worker *w)
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		return -1;
 	snprintf(arg, sizeof(arg), "%d", port);
+	memset(w, 0, sizeof(*w));
 	if ((w->pid = fork()) == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		execl(worker_exe[mode], "bench_monitor", "--worker", arg,
-		    (char *)NULL);
+		    mode == FLOOR ? "floor" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -317,6 +376,8 @@ start_worker(struct monitor *m, int port, enum mode mode, struct worker *w)
 	w->out = out[0];
 	if (w->pid < 0)
 		return -1;
+	if (mode == FLOOR)
+		return start_bare(w);
 	for (i = 0; traced && i < 200 && !attached(m, w->pid); i++) {
 		monitor_rescan(m);
 		usleep(20000);
@@ -325,15 +386,21 @@ start_worker(struct monitor *m, int port, enum mode mode, struct worker *w)
 }
 
 static int
-stop_worker(struct worker *w)
+stop_worker(struct worker *w, enum mode mode)
 {
 	int st;
 
 	close(w->in);
 	close(w->out);
-	if (waitpid(w->pid, &st, 0) < 0)
+	if (mode == FLOOR) {
+		if (w->seized != 1)
+			return -1;
+		pthread_join(w->floor, NULL);
+		st = w->status;
+	} else if (waitpid(w->pid, &st, 0) < 0) {
 		return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	}
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 /* Pools of both kinds, filled round by round. */
@@ -374,11 +441,13 @@ report(void)
 	printf("%d rounds of %d connects per kind, rounds alternating; the engine "
 	    "hook installs 2 SPD entries per connect and removes them at close\n",
 	    ROUNDS, NCONNECT);
-	printf("connect latency (us)   %10s %12s %12s  added: %-8s %-8s (target: p50 <= 50, p99 <= 250 with entries)\n",
-	    mode_name[0], mode_name[1], mode_name[2], "no-op", "entries");
+	printf("connect latency (us) %9s %12s %11s %12s  added: %-7s %-7s %-7s (target: p50 <= 50, p99 <= 250 with entries)\n",
+	    mode_name[0], mode_name[1], mode_name[2], mode_name[3], "ptrace",
+	    "no-op", "entries");
 	for (k = 50; k <= 99; k += 49)
-		printf("  p%d                  %10.1f %12.1f %12.1f         %-8.1f %-8.1f\n",
-		    k, pct(u, k), pct(&pool[NOOP], k), pct(&pool[ENGINE], k),
+		printf("  p%d               %9.1f %12.1f %11.1f %12.1f         %-7.1f %-7.1f %-7.1f\n",
+		    k, pct(u, k), pct(&pool[FLOOR], k), pct(&pool[NOOP], k),
+		    pct(&pool[ENGINE], k), pct(&pool[FLOOR], k) - pct(u, k),
 		    pct(&pool[NOOP], k) - pct(u, k),
 		    pct(&pool[ENGINE], k) - pct(u, k));
 	printf("non-socket syscalls, best round (ns/call)  untraced  traced  ratio (target <= 1.02)\n");
@@ -403,8 +472,8 @@ main(int argc, char **argv)
 	pthread_t thr;
 	int lfd, rc = 0, k, j;
 
-	if (argc == 3 && strcmp(argv[1], "--worker") == 0)
-		return worker(atoi(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "--worker") == 0)
+		return worker(atoi(argv[2]), argc == 4);
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0 || loopback_up() < 0) {
 		printf("bench_monitor: SKIP (needs root for a network namespace)\n");
 		return 0;
@@ -438,7 +507,7 @@ main(int argc, char **argv)
 		for (k = 0; k < NMODES && !rc; k++)
 			rc = run_round(&w[k], &pool[k], j) < 0;
 	while (k-- > 0)
-		rc |= stop_worker(&w[k]) < 0;
+		rc |= stop_worker(&w[k], k) < 0;
 	monitor_render_status(m, &sb);
 	monitor_stop(m);
 	remove_copies();
