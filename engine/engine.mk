@@ -1,6 +1,6 @@
 # engine/: translation, SPD reconciliation over XFRM netlink, the SA interface.
 noinst_LIBRARIES += libengine.a
-libengine_a_SOURCES = engine/engine.c engine/engine_int.h engine/sockev.c \
+libengine_a_SOURCES = engine/engine.c engine/engine_int.h \
 	engine/sockets.c engine/burst.c engine/reconcile.c engine/render.c engine/loop.c \
 	engine/spd.c engine/spd.h engine/translate.c engine/translate.h \
 	engine/xfrm.c engine/xfrm.h engine/xfrm_sa.c engine/xfrm_sa.h

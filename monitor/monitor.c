@@ -53,15 +53,6 @@ static int spawn(struct monitor *m);
 static int ctl_send(struct monitor *m, int type, int rc, const char *path);
 
 static const char *
-op_name(enum sock_op op)
-{
-	static const char *names[] = { "listen", "accept", "connect", "send",
-	    "recv", "close" };
-
-	return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
-}
-
-static const char *
 addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	struct ipaddr a;
@@ -91,7 +82,7 @@ answer(struct monitor *m, struct msg *q)
 		rc = m->h.event(m->h.arg, &q->ev, why, sizeof(why));
 		if (rc < 0) {
 			events_emit("monitor: denied %s pid=%d exe=%s local=%s "
-			    "peer=%s: %s", op_name(q->ev.op), (int)q->ev.pid,
+			    "peer=%s: %s", sock_op_name(q->ev.op), (int)q->ev.pid,
 			    q->exe, addr_str(&q->ev.local, l, sizeof(l)),
 			    addr_str(&q->ev.peer, p, sizeof(p)),
 			    why[0] ? why : strerror(-rc));
