@@ -104,7 +104,11 @@ daemon_event(const struct sock_event *ev, const char *exe, char *why,
 	m.ev = *ev;
 	m.ev.exe = NULL;
 	snprintf(m.exe, sizeof(m.exe), "%s", exe);
-	if ((rc = ask(&m)) < 0)
+	if ((rc = ask(&m)) == -2)
+		note("monitor: denied %s pid=%d exe=%s: no answer from the daemon "
+		    "within %d ms", sock_op_name(ev->op), (int)ev->pid, exe,
+		    MONITOR_ANSWER_MS);
+	if (rc < 0)
 		return rc == -1 ? 0 : -ETIMEDOUT;
 	snprintf(why, whylen, "%s", m.text);
 	return m.rc;

@@ -20,6 +20,10 @@ struct monitor_hooks {
 	 * socket's SO_MARK before the call goes on (the user-space
 	 * datapath's bypass, for a flow the policies leave in the clear). */
 	int	(*event)(void *arg, const struct sock_event *ev, char *why, size_t whylen);
+	/* A traced call waits MONITOR_ANSWER_MS at most for app_for_exe or
+	 * event; then the call fails with EACCES and the events file says so
+	 * (once the daemon's thread is back). */
+#define MONITOR_ANSWER_MS	5000
 	void	*arg;
 	/* Trace programs in every network namespace. By default only those
 	 * in the daemon's own are traced: its SPD entries act there only. */

@@ -151,7 +151,7 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 	sigset_t set;
 	int i, n;
 
-	struct timeval tv = { REPLY_TIMEOUT_MS / 1000, 0 };
+	struct timeval tv = { MONITOR_ANSWER_MS / 1000, 0 };
 
 	tr->ctl = ctl;
 	tr->ev = ev;

@@ -9,6 +9,7 @@
 #include <sys/user.h>
 
 #include "engine/sockev.h"
+#include "monitor/monitor.h"
 
 /* One socket, across every descriptor of every traced process. */
 struct sockent {
@@ -99,7 +100,6 @@ void	pin_to_cpu(int cpu);
 void	tracer_go_passive(void);
 
 /* ask.c */
-#define REPLY_TIMEOUT_MS	5000
 void	daemon_lost(void);
 int	daemon_match(const char *exe);
 int	daemon_event(const struct sock_event *ev, const char *exe,

@@ -3,13 +3,14 @@
  * with EACCES. Runs until SIGTERM/SIGINT; SIGUSR1 writes the status,
  * SIGUSR2 has the monitor scan /proc again (as a policy change does).
  *
- *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-m MOUNT]...
+ *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-w PORT] [-m MOUNT]...
  *               [-M FS]... PROGRAM...
  *
  * -e FILE gets the daemon's events lines at exit and on SIGUSR1 (attach,
  * release, denial);
  * -d PORT fails events naming PORT with EACCES; -s PORT makes the hook
- * take a second for events towards PORT.
+ * take a second for events towards PORT, -w PORT a second longer than the
+ * tracer waits for an answer (MONITOR_ANSWER_MS).
  *
  * PROGRAM is a basename or an absolute path. -m marks the mount holding
  * MOUNT, -M every mount of the file system holding FS (tests mark only
@@ -35,7 +36,7 @@
 #include "monitor/monitor.h"
 
 static char **progs;
-static int nprogs, deny_port = -1, slow_port = -1;
+static int nprogs, deny_port = -1, slow_port = -1, mute_port = -1;
 static FILE *out;
 static const char *events_path;
 
@@ -99,6 +100,8 @@ event(void *arg, const struct sock_event *ev, char *why, size_t whylen)
 	fflush(out);
 	if (slow_port >= 0 && ev->op != SOCK_CLOSE && port(&ev->peer) == slow_port)
 		sleep(1);	/* the program waits in its seccomp stop */
+	if (mute_port >= 0 && ev->op != SOCK_CLOSE && port(&ev->peer) == mute_port)
+		sleep(MONITOR_ANSWER_MS / 1000 + 1);	/* too late */
 	if (deny) {
 		snprintf(why, whylen, "port %d denied by test", deny_port);
 		return -EACCES;
@@ -156,7 +159,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	while ((c = getopt(argc, argv, "o:R:d:s:e:m:M:")) != -1) {
+	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:")) != -1) {
 		switch (c) {
 		case 'o':
 			if ((out = fopen(optarg, "a")) == NULL) {
@@ -173,6 +176,9 @@ main(int argc, char **argv)
 		case 's':
 			slow_port = atoi(optarg);
 			break;
+		case 'w':
+			mute_port = atoi(optarg);
+			break;
 		case 'e':
 			events_path = optarg;
 			break;
@@ -181,7 +187,7 @@ main(int argc, char **argv)
 			break;	/* after start */
 		default:
 			fprintf(stderr, "usage: monitor-run [-o log] [-R ready] "
-			    "[-d port] [-s port] [-m mount] [-M fs] program...\n");
+			    "[-d port] [-s port] [-w port] [-m mount] [-M fs] program...\n");
 			return 2;
 		}
 	}
@@ -192,7 +198,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt(argc, argv, "o:R:d:s:e:m:M:")) != -1)
+	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:")) != -1)
 		if ((c == 'm' || c == 'M') && monitor_mark(m, optarg, c == 'M') < 0) {
 			monitor_stop(m);
 			return 1;

@@ -2,7 +2,8 @@
 # Nothing is left stopped or broken: a program killed while its connect
 # waits for the hook and one killed inside a blocking connect; a program
 # that execs a program no policy names (released, keeps working);
-# signals with handlers and group-stop; the tracer killed with SIGKILL
+# signals with handlers and group-stop; a daemon that does not answer in
+# time; the tracer killed with SIGKILL
 # (a new one takes over); and the monitor killed with SIGKILL while
 # programs run: they continue and finish correctly, and the tracer goes
 # away after them.
@@ -11,9 +12,9 @@
 
 netns_pair A B
 mon_ns
-P=$((24000 + NET)); SLOWP=$((P + 1))
+P=$((24000 + NET)); SLOWP=$((P + 1)); MUTEP=$((P + 3))
 NOHOST=10.99.$NET.3		# no such neighbour: connect blocks on ARP
-mon_start -s "$SLOWP" "$PY"
+mon_start -s "$SLOWP" -w "$MUTEP" "$PY"
 
 $INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" 6 >"$T/srv" &
 SRV=$!
@@ -83,7 +84,16 @@ kill -CONT "$SIG"
 check "server done after SIGCONT" wait "$SIG"
 expect_eq "signal handler ran" "$(tail -1 "$T/sig")" "usr1 1"
 
-# 5. the tracer itself killed outright: the daemon starts a new one, which
+# 5. a daemon that does not answer in time: the call fails with EACCES,
+# and once the daemon is back its events file says why
+out=$($INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$MUTEP")
+set -- $out
+expect_eq "unanswered connect fails with EACCES" "$1 $2" "errno 13"
+said() { kill -USR1 "$MON_PID"; sleep 0.1; grep -q "$1" "$T/events"; }
+check "events say the daemon did not answer" wait_for 10 said \
+    "monitor: denied connect pid=$3 exe=$PY: no answer from the daemon within 5000 ms"
+
+# 6. the tracer itself killed outright: the daemon starts a new one, which
 # attaches the running program (its filter is found, not stacked) and
 # traces new execs (the marks are replayed)
 filters() { sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$1/status"; }
@@ -107,7 +117,7 @@ N=$!
 wait "$N"
 check "a new exec is traced by the new tracer" grep -q "connect pid=$N " "$T/ev.log"
 
-# 6. the monitor killed while programs run
+# 7. the monitor killed while programs run
 slow_start slow "$P"
 kill -KILL "$MON_PID"
 wait "$MON_PID" 2>/dev/null
