@@ -359,7 +359,9 @@ call_enter(struct tracee *t, long nr, const unsigned long *a, bool *deny)
 
 /* A program attached while running: its IPv4/IPv6 sockets are taken
  * into the table and those in use reported (LISTEN for listeners,
- * CONNECT for connected ones, accepted or not; RECV for bound UDP). */
+ * CONNECT for connected ones, accepted or not; RECV for bound UDP). An
+ * io_uring it made before is said in the events: what it submits there
+ * bypasses the filter (new rings are refused). */
 void
 report_existing(struct proc *p)
 {
@@ -369,7 +371,9 @@ report_existing(struct proc *p)
 	struct sockent *s;
 	struct dirent *de;
 	socklen_t len;
+	ssize_t n;
 	int fd, sfd, listening;
+	bool uring = false;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", p->tgid);
@@ -377,8 +381,16 @@ report_existing(struct proc *p)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		snprintf(path, sizeof(path), "/proc/%d/fd/%s", p->tgid, de->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if ((int)len <= 0 || strncmp(link, "socket:", 7) != 0)
+		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		if (!uring && strcmp(link, "anon_inode:[io_uring]") == 0) {
+			note("monitor: pid=%d exe=%s has an io_uring made before it "
+			    "was traced: socket operations it submits there are "
+			    "not seen", p->tgid, p->exe);
+			uring = true;
+		}
+		if (strncmp(link, "socket:", 7) != 0)
 			continue;
 		fd = atoi(de->d_name);
 		if ((sfd = grab(p, fd, &si, &s)) < 0 || s->reported) {

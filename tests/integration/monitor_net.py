@@ -20,6 +20,8 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
   monitor_net.py ftp-client ADDR PORT FILE  ftplib: fetch FILE (passive)
+  monitor_net.py uring-client ADDR PORT     make an io_uring, wait for a
+                                            line on stdin, try a second one
 """
 import os
 import socket
@@ -231,6 +233,20 @@ def ftp_client(addr, port, name):
     say('client', os.getpid(), cport, dport, len(data))
 
 
+def io_uring_setup():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(120)   # struct io_uring_params
+    fd = libc.syscall(425, 4, params)
+    return fd if fd >= 0 else -ctypes.get_errno()
+
+
+def uring_client():
+    say('started', os.getpid(), 'ring', io_uring_setup())
+    sys.stdin.readline()
+    say('second', os.getpid(), 'ring', io_uring_setup())
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 1
@@ -267,6 +283,8 @@ def main():
         ftp_client(addr, port, sys.argv[4])
     elif cmd == 'slow-client':
         slow_client(addr, port)
+    elif cmd == 'uring-client':
+        uring_client()
     else:
         sys.exit('unknown command ' + cmd)
 

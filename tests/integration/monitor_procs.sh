@@ -3,7 +3,8 @@
 # (its socket reported at attach), a client forking 100 children that each connect,
 # a multi-threaded client, a socket shared across fork and dup, a program already running when the monitor
 # starts (attached by the /proc scan), and a connect the hook refuses
-# (the program gets EACCES).
+# (the program gets EACCES); a program with an io_uring made before it was
+# traced (said in the events; a second ring is refused).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/monitor_common.sh"
 
@@ -28,6 +29,15 @@ $INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$Q" >"$T/early" &
 EARLY=$!
 at_exit "kill $EARLY 2>/dev/null"
 wait_for 10 grep -q listening "$T/early" || fail "early server did not start"
+
+# one with an io_uring of its own, made before the monitor starts
+mkfifo "$T/ring.in"
+$INA "$PY" "$HELPERS/monitor_net.py" uring-client "$B_ADDR" 0 <"$T/ring.in" >"$T/ring" &
+RING=$!
+at_exit "kill $RING 2>/dev/null"
+exec 6>"$T/ring.in"
+wait_for 10 grep -q started "$T/ring" || fail "io_uring client did not start"
+check "io_uring made untraced" grep -q "^started $RING ring [0-9][0-9]*\$" "$T/ring"
 
 mon_start -d "$DENY" "$PY"
 expect_eq "listener found at attach" "$(events "$EARLY")" \
@@ -117,7 +127,17 @@ expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
 expect_eq "refused event" "$(events "$3")" \
 "connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
 check "server served every connection" wait "$SRV"
+
+echo go >&6
+exec 6>&-
+check "io_uring client finished" wait "$RING"
+expect_eq "a new io_uring of a traced program is refused" "$(tail -1 "$T/ring")" \
+    "second $RING ring -13"
 mon_stop
+check "events: an io_uring from before the attach is said" grep -q \
+    "monitor: pid=$RING exe=$PY has an io_uring made before it was traced" "$T/events"
+check "events: the refused io_uring_setup is said" grep -q \
+    "monitor: refused io_uring_setup pid=$RING exe=$PY" "$T/events"
 check "events: attach noted" grep -q "monitor: tracing pid=$SLOW exe=$PY (running)" "$T/events"
 check "events: exec attach noted" grep -q "monitor: tracing pid=$C exe=$PY (exec)" "$T/events"
 check "events: denial says why" grep -q "monitor: denied connect pid=$3 exe=$PY local=$A_ADDR:[0-9]* peer=$B_ADDR:$DENY: port $DENY denied by test" "$T/events"
