@@ -1,4 +1,5 @@
-/* Names of socket operations, for events and the sockets file. */
+/* Names of socket operations, for events, the sockets file and the
+ * monitor's notes. In libcore: the monitor links no engine. */
 #include "config.h"
 
 #include "engine/sockev.h"
