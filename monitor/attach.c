@@ -3,11 +3,12 @@
  *
  * The exec path works on every kernel, including those before 6.8 where
  * the exec holds cred_guard_mutex while the permission event waits (so
- * PTRACE_SEIZE before answering would deadlock): the exec'ing process is
- * sent SIGSTOP, the event is answered FAN_ALLOW, and only then is it
- * seized. The exec runs to completion; the SIGSTOP is pending and is
- * dequeued on the first return to user mode, i.e. before the first
- * instruction of the new image. Seized before that point, the tracer gets
+ * PTRACE_SEIZE before answering would deadlock): the exec'ing thread is
+ * sent SIGSTOP, the event is answered FAN_ALLOW, and only then is the
+ * process seized (an exec from another thread than the leader first has
+ * to take the leader's pid). The exec runs to completion; the SIGSTOP is
+ * pending and is dequeued on the first return to user mode, i.e. before
+ * the first instruction of the new image. Seized before that point, the tracer gets
  * it as a signal-delivery-stop; seized after it (already in group-stop)
  * as a PTRACE_EVENT_STOP. Either way the filter is injected there, and
  * the SIGSTOP is suppressed (or SIGCONT sent) before the program runs. */
@@ -25,12 +26,14 @@
 #include <sys/fanotify.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/log.h"
 #include "monitor/tracer.h"
 
 #define SETTLE_MS	500
+#define EXEC_WAIT_MS	1000
 
 /* Seizes every thread of tgid; with interrupt, stops them too. */
 static int
@@ -221,7 +224,7 @@ fan_mark(const char *path, int filesystem)
 
 	if (tr->fan < 0) {
 		tr->fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC |
-		    FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+		    FAN_NONBLOCK | FAN_REPORT_TID, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 		if (tr->fan < 0)
 			return -errno;
 		ee.data.fd = tr->fan;
@@ -234,29 +237,57 @@ fan_mark(const char *path, int filesystem)
 	return 0;
 }
 
+/* A thread that exec'd while other threads of its process lived takes
+ * the leader's pid once the exec is past de_thread (its own tid is then
+ * gone). Waits for that, at most EXEC_WAIT_MS; false if it never came
+ * (the exec failed, and the thread runs on in the old program). */
+static bool
+exec_took_leader(pid_t tgid, pid_t tid)
+{
+	int i;
+
+	for (i = 0; i < EXEC_WAIT_MS * 10; i++) {
+		if (syscall(SYS_tgkill, tgid, tid, 0) < 0 && errno == ESRCH)
+			return kill(tgid, 0) == 0;
+		usleep(100);
+	}
+	return false;
+}
+
+/* An exec of a named program: the exec'ing thread gets a SIGSTOP of its
+ * own (a process-wide one could be taken by another thread, which the
+ * exec then kills, and be lost), the event is answered, and the process
+ * is seized; the SIGSTOP holds it before its first instruction. */
 static void
 fan_one(const struct fanotify_event_metadata *md)
 {
 	struct fanotify_response resp = { .fd = md->fd, .response = FAN_ALLOW };
 	char link[64], exe[PATH_MAX];
+	pid_t tid = md->pid, tgid, ppid;
 	bool stopped = false;
 	ssize_t n;
 
 	tr->n.fan_events++;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
 	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0 && !tr->passive && proc_find(md->pid) == NULL &&
-	    md->pid != tr->daemon) {
+	if (n > 0 && !tr->passive && read_ids(tid, &tgid, &ppid) == 0 &&
+	    proc_find(tgid) == NULL && tgid != tr->daemon) {
 		exe[n] = '\0';
-		if (daemon_match(exe) > 0 && !untouchable(md->pid) &&
-		    kill(md->pid, SIGSTOP) == 0)
+		if (daemon_match(exe) > 0 && !untouchable(tgid) &&
+		    syscall(SYS_tgkill, tgid, tid, SIGSTOP) == 0)
 			stopped = true;
 	}
 	if (write(tr->fan, &resp, sizeof(resp)) != sizeof(resp))
 		tr->n.errors++;
 	close(md->fd);
-	if (stopped && attach_proc(md->pid, exe, true) < 0)
-		kill(md->pid, SIGCONT);
+	if (!stopped)
+		return;
+	if (tid != tgid && !exec_took_leader(tgid, tid)) {
+		kill(tgid, SIGCONT);
+		return;
+	}
+	if (attach_proc(tgid, exe, true) < 0)
+		kill(tgid, SIGCONT);
 }
 
 void

@@ -246,6 +246,25 @@ fd_revalidate(struct proc *p)
 	}
 }
 
+/* The thread group and parent of thread tid, from /proc; -1 if gone. */
+int
+read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	*tgid = *ppid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "Tgid: %d", tgid);
+		sscanf(line, "PPid: %d", ppid);
+	}
+	fclose(f);
+	return *tgid > 0 ? 0 : -1;
+}
+
 int
 read_exe(pid_t pid, char *buf, size_t len)
 {

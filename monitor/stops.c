@@ -38,19 +38,12 @@ resume(struct tracee *t, int req, int sig)
 static struct tracee *
 adopt(pid_t pid, struct proc *parent)
 {
-	char path[64], line[128], exe[PATH_MAX];
-	pid_t tgid = 0, ppid = 0;
+	char exe[PATH_MAX];
+	pid_t tgid, ppid;
 	struct proc *p;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if (read_ids(pid, &tgid, &ppid) < 0)
 		return NULL;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "Tgid: %d", &tgid);
-		sscanf(line, "PPid: %d", &ppid);
-	}
-	fclose(f);
 	if ((p = proc_find(tgid)) != NULL)
 		return tracee_new(pid, p);		/* a thread */
 	if (parent == NULL)

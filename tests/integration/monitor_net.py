@@ -16,6 +16,10 @@ socket explicitly, so the event order of one process is fixed.
   monitor_net.py share-client ADDR PORT     connect, fork (child closes its
                                             copy), dup, close both
   monitor_net.py exec-client ADDR PORT EXE  exec EXE running tcp-client
+  monitor_net.py thread-exec ADDR PORT EXE  three threads sleep, a fourth
+                                            execs EXE running try-connect
+  monitor_net.py leader-exec ADDR PORT EXE  three threads sleep, the main
+                                            one execs EXE running try-connect
   monitor_net.py spawn-client ADDR PORT     run /bin/true (vfork), connect
   monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
@@ -247,6 +251,19 @@ def uring_client():
     say('second', os.getpid(), 'ring', io_uring_setup())
 
 
+def exec_among_threads(addr, port, exe, from_main):
+    import time
+    for _ in range(3):
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+
+    def run():
+        os.execv(exe, [exe, __file__, 'try-connect', addr, str(port)])
+    if from_main:
+        run()
+    threading.Thread(target=run).start()
+    time.sleep(30)
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 1
@@ -274,6 +291,8 @@ def main():
         import subprocess
         subprocess.run(['/bin/true'], check=True)
         say('client', os.getpid(), tcp_connect(addr, port))
+    elif cmd in ('thread-exec', 'leader-exec'):
+        exec_among_threads(addr, port, sys.argv[4], cmd == 'leader-exec')
     elif cmd == 'exec-client':
         exe = sys.argv[4]
         os.execv(exe, [exe, __file__, 'tcp-client', sys.argv[2], sys.argv[3]])

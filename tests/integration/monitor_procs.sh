@@ -4,7 +4,10 @@
 # a multi-threaded client, a socket shared across fork and dup, a program already running when the monitor
 # starts (attached by the /proc scan), and a connect the hook refuses
 # (the program gets EACCES); a program with an io_uring made before it was
-# traced (said in the events; a second ring is refused).
+# traced (said in the events; a second ring is refused); a named program
+# exec'd by a thread of an unnamed one, or by its main thread while other
+# threads run (the exec'ing thread takes the process over), or by a thread
+# of a traced one.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/monitor_common.sh"
 
@@ -127,6 +130,29 @@ expect_eq "refused connect fails with EACCES" "$1 $2" "errno 13"
 expect_eq "refused event" "$(events "$3")" \
 "connect pid=$3 proto=tcp local=$A_ADDR:$(events "$3" | sed -n 's/.*local=[0-9.]*:\([0-9]*\) .*/\1/p') peer=$B_ADDR:$DENY denied"
 check "server served every connection" wait "$SRV"
+
+# exec'd among threads of a program no policy names (/usr/bin/python3),
+# and by a thread of a traced one (then followed by PTRACE_EVENT_EXEC)
+bad=0
+for run in /usr/bin/python3:thread-exec /usr/bin/python3:leader-exec \
+    "$PY:thread-exec"; do
+	i=0
+	while [ $i -lt 10 ]; do
+		i=$((i + 1))
+		how=${run#*:}
+		out=$($INA "${run%%:*}" "$HELPERS/monitor_net.py" $how "$B_ADDR" "$DENY" "$PY")
+		rc=$?
+		set -- $out
+		if [ "$rc" != 0 ] || [ "$1 $2" != "errno 13" ]; then
+			echo "$run $i: rc=$rc output '$out'"
+			bad=$((bad + 1))
+		elif [ "$(events "$3" | sed 's/ local=[^ ]*//')" != "connect pid=$3 proto=tcp peer=$B_ADDR:$DENY denied" ]; then
+			echo "$run $i (pid $3): events '$(events "$3")'"
+			bad=$((bad + 1))
+		fi
+	done
+done
+expect_eq "exec'd by a thread or among threads: traced from the start" "$bad" 0
 
 echo go >&6
 exec 6>&-
