@@ -5,8 +5,8 @@
  * the exec holds cred_guard_mutex while the permission event waits (so
  * PTRACE_SEIZE before answering would deadlock): the exec'ing thread is
  * sent SIGSTOP, the event is answered FAN_ALLOW, and only then is the
- * process seized (an exec from another thread than the leader first has
- * to take the leader's pid). The exec runs to completion; the SIGSTOP is
+ * process seized, once the exec has left its thread alone with the
+ * leader's pid. The exec runs to completion; the SIGSTOP is
  * pending and is dequeued on the first return to user mode, i.e. before
  * the first instruction of the new image. Seized before that point, the tracer gets
  * it as a signal-delivery-stop; seized after it (already in group-stop)
@@ -237,18 +237,42 @@ fan_mark(const char *path, int filesystem)
 	return 0;
 }
 
-/* A thread that exec'd while other threads of its process lived takes
- * the leader's pid once the exec is past de_thread (its own tid is then
- * gone). Waits for that, at most EXEC_WAIT_MS; false if it never came
- * (the exec failed, and the thread runs on in the old program). */
+/* Threads in process tgid, from /proc; -1 if it is gone. */
+static int
+nthreads(pid_t tgid)
+{
+	char path[64], line[128];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tgid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* An exec leaves one thread, with the leader's pid: the exec's de_thread
+ * kills the others and waits until they are gone. Seizing any of them
+ * before that could deadlock: a traced thread killed there waits for us
+ * to reap it while our PTRACE_SEIZE of the next one waits for the exec.
+ * So we wait, at most EXEC_WAIT_MS, until thread tid is the only one left
+ * and holds the leader's pid; false if that never came (the exec failed
+ * and the old program runs on). */
 static bool
-exec_took_leader(pid_t tgid, pid_t tid)
+exec_alone(pid_t tgid, pid_t tid)
 {
 	int i;
 
 	for (i = 0; i < EXEC_WAIT_MS * 10; i++) {
-		if (syscall(SYS_tgkill, tgid, tid, 0) < 0 && errno == ESRCH)
-			return kill(tgid, 0) == 0;
+		if ((tid == tgid || (syscall(SYS_tgkill, tgid, tid, 0) < 0 &&
+		    errno == ESRCH)) && nthreads(tgid) == 1)
+			return true;
+		if (kill(tgid, 0) < 0)
+			return false;
 		usleep(100);
 	}
 	return false;
@@ -282,11 +306,7 @@ fan_one(const struct fanotify_event_metadata *md)
 	close(md->fd);
 	if (!stopped)
 		return;
-	if (tid != tgid && !exec_took_leader(tgid, tid)) {
-		kill(tgid, SIGCONT);
-		return;
-	}
-	if (attach_proc(tgid, exe, true) < 0)
+	if (!exec_alone(tgid, tid) || attach_proc(tgid, exe, true) < 0)
 		kill(tgid, SIGCONT);
 }
 
