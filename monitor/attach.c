@@ -6,11 +6,11 @@
  * PTRACE_SEIZE before answering would deadlock): the exec'ing thread is
  * sent SIGSTOP, the event is answered FAN_ALLOW, and only then is the
  * process seized, once the exec has left its thread alone with the
- * leader's pid. The exec runs to completion; the SIGSTOP is
- * pending and is dequeued on the first return to user mode, i.e. before
- * the first instruction of the new image. Seized before that point, the tracer gets
- * it as a signal-delivery-stop; seized after it (already in group-stop)
- * as a PTRACE_EVENT_STOP. Either way the filter is injected there, and
+ * leader's pid. The exec runs to completion; the SIGSTOP is pending and
+ * is dequeued on the first return to user mode, i.e. before the first
+ * instruction of the new image. Seized before that point, the tracer
+ * gets it as a signal-delivery-stop; seized after it (already in
+ * group-stop) as a PTRACE_EVENT_STOP. Either way the filter is injected there, and
  * the SIGSTOP is suppressed (or SIGCONT sent) before the program runs. */
 #include "config.h"
 
@@ -138,21 +138,12 @@ other_netns(pid_t pid)
 static bool
 untouchable(pid_t pid)
 {
-	char path[64], line[128];
-	bool no = false;
-	FILE *f;
+	struct pstatus ps;
 
 	if (!tr->any_netns && other_netns(pid))
 		return true;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return true;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strcmp(line, "Name:\tipsecfs-monitor\n") == 0 ||
-		    (strncmp(line, "TracerPid:", 10) == 0 && atoi(line + 10) != 0))
-			no = true;
-	fclose(f);
-	return no;
+	return read_status(pid, &ps) < 0 || ps.tracer != 0 ||
+	    strcmp(ps.name, "ipsecfs-monitor") == 0;
 }
 
 static bool
@@ -237,24 +228,6 @@ fan_mark(const char *path, int filesystem)
 	return 0;
 }
 
-/* Threads in process tgid, from /proc; -1 if it is gone. */
-static int
-nthreads(pid_t tgid)
-{
-	char path[64], line[128];
-	int n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tgid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 /* An exec leaves one thread, with the leader's pid: the exec's de_thread
  * kills the others and waits until they are gone. Seizing any of them
  * before that could deadlock: a traced thread killed there waits for us
@@ -265,14 +238,15 @@ nthreads(pid_t tgid)
 static bool
 exec_alone(pid_t tgid, pid_t tid)
 {
+	struct pstatus ps;
 	int i;
 
 	for (i = 0; i < EXEC_WAIT_MS * 10; i++) {
-		if ((tid == tgid || (syscall(SYS_tgkill, tgid, tid, 0) < 0 &&
-		    errno == ESRCH)) && nthreads(tgid) == 1)
-			return true;
-		if (kill(tgid, 0) < 0)
+		if (read_status(tgid, &ps) < 0)
 			return false;
+		if (ps.threads == 1 && (tid == tgid ||
+		    (syscall(SYS_tgkill, tgid, tid, 0) < 0 && errno == ESRCH)))
+			return true;
 		usleep(100);
 	}
 	return false;
@@ -287,17 +261,19 @@ fan_one(const struct fanotify_event_metadata *md)
 {
 	struct fanotify_response resp = { .fd = md->fd, .response = FAN_ALLOW };
 	char link[64], exe[PATH_MAX];
-	pid_t tid = md->pid, tgid, ppid;
+	pid_t tid = md->pid, tgid;
+	struct pstatus ps;
 	bool stopped = false;
 	ssize_t n;
 
 	tr->n.fan_events++;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
 	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0 && !tr->passive && read_ids(tid, &tgid, &ppid) == 0 &&
-	    proc_find(tgid) == NULL && tgid != tr->daemon) {
+	if (n > 0 && !tr->passive && read_status(tid, &ps) == 0) {
 		exe[n] = '\0';
-		if (daemon_match(exe) > 0 && !untouchable(tgid) &&
+		tgid = ps.tgid;
+		if (proc_find(tgid) == NULL && tgid != tr->daemon &&
+		    daemon_match(exe) > 0 && !untouchable(tgid) &&
 		    syscall(SYS_tgkill, tgid, tid, SIGSTOP) == 0)
 			stopped = true;
 	}

@@ -11,6 +11,11 @@
 #include "engine/sockev.h"
 #include "engine/strbuf.h"
 
+/* A traced call waits this long at most for hooks.app_for_exe or
+ * hooks.event; then the call fails with EACCES and the events file says
+ * so (once the daemon's thread is back). */
+#define MONITOR_ANSWER_MS	5000
+
 struct monitor_hooks {
 	/* Whether some policy names program exe; its name into app. */
 	bool	(*app_for_exe)(void *arg, const char *exe, char *app, size_t len);
@@ -20,10 +25,6 @@ struct monitor_hooks {
 	 * socket's SO_MARK before the call goes on (the user-space
 	 * datapath's bypass, for a flow the policies leave in the clear). */
 	int	(*event)(void *arg, const struct sock_event *ev, char *why, size_t whylen);
-	/* A traced call waits MONITOR_ANSWER_MS at most for app_for_exe or
-	 * event; then the call fails with EACCES and the events file says so
-	 * (once the daemon's thread is back). */
-#define MONITOR_ANSWER_MS	5000
 	void	*arg;
 	/* Trace programs in every network namespace. By default only those
 	 * in the daemon's own are traced: its SPD entries act there only. */

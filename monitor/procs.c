@@ -246,23 +246,26 @@ fd_revalidate(struct proc *p)
 	}
 }
 
-/* The thread group and parent of thread tid, from /proc; -1 if gone. */
+/* What /proc/TID/status says of thread tid; -1 if it is gone. */
 int
-read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+read_status(pid_t tid, struct pstatus *ps)
 {
 	char path[64], line[128];
 	FILE *f;
 
-	*tgid = *ppid = 0;
+	memset(ps, 0, sizeof(*ps));
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "Tgid: %d", tgid);
-		sscanf(line, "PPid: %d", ppid);
+		sscanf(line, "Name: %15s", ps->name);
+		sscanf(line, "Tgid: %d", &ps->tgid);
+		sscanf(line, "PPid: %d", &ps->ppid);
+		sscanf(line, "TracerPid: %d", &ps->tracer);
+		sscanf(line, "Threads: %d", &ps->threads);
 	}
 	fclose(f);
-	return *tgid > 0 ? 0 : -1;
+	return ps->tgid > 0 ? 0 : -1;
 }
 
 int

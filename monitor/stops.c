@@ -39,24 +39,24 @@ static struct tracee *
 adopt(pid_t pid, struct proc *parent)
 {
 	char exe[PATH_MAX];
-	pid_t tgid, ppid;
+	struct pstatus ps;
 	struct proc *p;
 
-	if (read_ids(pid, &tgid, &ppid) < 0)
+	if (read_status(pid, &ps) < 0)
 		return NULL;
-	if ((p = proc_find(tgid)) != NULL)
+	if ((p = proc_find(ps.tgid)) != NULL)
 		return tracee_new(pid, p);		/* a thread */
 	if (parent == NULL)
-		parent = proc_find(ppid);
+		parent = proc_find(ps.ppid);
 	if (parent != NULL) {
-		if ((p = proc_new(tgid, parent->exe, parent->active)) == NULL)
+		if ((p = proc_new(ps.tgid, parent->exe, parent->active)) == NULL)
 			return NULL;
 		p->filter = parent->filter;
 		p->detaching = parent->detaching;
 		fd_copy(p, parent);
 	} else {	/* parent unknown (it exited): trace it passively */
 		if (read_exe(pid, exe, sizeof(exe)) < 0 ||
-		    (p = proc_new(tgid, exe, false)) == NULL)
+		    (p = proc_new(ps.tgid, exe, false)) == NULL)
 			return NULL;
 		p->filter = FILTER_ON;
 	}

@@ -127,7 +127,12 @@ void		 fd_close_all(struct proc *p);
 void		 fd_copy(struct proc *to, const struct proc *from);
 void		 fd_revalidate(struct proc *p);
 int		 read_exe(pid_t pid, char *buf, size_t len);
-int		 read_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
+struct pstatus {
+	char	 name[16];
+	pid_t	 tgid, ppid, tracer;
+	int	 threads;
+};
+int		 read_status(pid_t tid, struct pstatus *ps);
 
 /* filter.c */
 struct sock_fprog;
