@@ -70,15 +70,23 @@ wait_events() { wait_for 10 test "$(nevents "$1")" -ge "$2"; }
 tcp_listening() { $1 ss -Htln "sport = :$2" | grep -q LISTEN; }
 udp_bound() { $1 ss -Huan "sport = :$2" | grep -q .; }
 
+# held NAME FD MODE ARGS...: monitor_net.py MODE ARGS in A, reading its
+# stdin from a fifo whose writing end we keep on fd FD (output in
+# $T/NAME, pid in HELD); returns once it has said `started'. Programs
+# held at once need fds of their own.
+held() {
+	name=$1 fd=$2
+	shift 2
+	mkfifo "$T/$name.in"
+	$INA "$PY" "$HELPERS/monitor_net.py" "$@" <"$T/$name.in" >"$T/$name" &
+	HELD=$!
+	at_exit "kill $HELD 2>/dev/null"
+	eval "exec $fd>\"\$T/\$name.in\""
+	wait_for 10 grep -q started "$T/$name" || fail "$name did not start"
+}
+
 # slow_start NAME PORT: a python3 client in A, waiting (output in $T/NAME)
 # until slow_go sends it on to connect to $B_ADDR:PORT; its pid in SLOW.
 # One at a time (it holds fd 7).
-slow_start() {
-	mkfifo "$T/$1.in"
-	$INA "$PY" "$HELPERS/monitor_net.py" slow-client "$B_ADDR" "$2" <"$T/$1.in" >"$T/$1" &
-	SLOW=$!
-	at_exit "kill $SLOW 2>/dev/null"
-	exec 7>"$T/$1.in"
-	wait_for 10 grep -q started "$T/$1" || fail "slow client did not start"
-}
+slow_start() { held "$1" 7 slow-client "$B_ADDR" "$2"; SLOW=$HELD; }
 slow_go() { echo go >&7; exec 7>&-; }

@@ -19,12 +19,8 @@ P=$((22000 + NET)); DENY=$((P + 1))
 slow_start slow "$P"
 # and one whose threads have diverging filters: ours cannot be added with
 # TSYNC, so it is traced stopping at every call
-mkfifo "$T/div.in"
-$INA "$PY" "$HELPERS/monitor_net.py" divergent-client "$B_ADDR" "$P" <"$T/div.in" >"$T/div" &
-DIV=$!
-at_exit "kill $DIV 2>/dev/null"
-exec 8>"$T/div.in"
-wait_for 10 grep -q started "$T/div" || fail "divergent client did not start"
+held div 8 divergent-client "$B_ADDR" "$P"
+DIV=$HELD
 
 # a server listening before the monitor starts
 Q=$((P + 2))
@@ -34,12 +30,8 @@ at_exit "kill $EARLY 2>/dev/null"
 wait_for 10 grep -q listening "$T/early" || fail "early server did not start"
 
 # one with an io_uring of its own, made before the monitor starts
-mkfifo "$T/ring.in"
-$INA "$PY" "$HELPERS/monitor_net.py" uring-client "$B_ADDR" 0 <"$T/ring.in" >"$T/ring" &
-RING=$!
-at_exit "kill $RING 2>/dev/null"
-exec 6>"$T/ring.in"
-wait_for 10 grep -q started "$T/ring" || fail "io_uring client did not start"
+held ring 6 uring-client "$B_ADDR" 0
+RING=$HELD
 check "io_uring made untraced" grep -q "^started $RING ring [0-9][0-9]*\$" "$T/ring"
 
 mon_start -d "$DENY" "$PY"
