@@ -123,13 +123,6 @@ collision() {
 		return 1
 	fi
 }
-collided() {
-	if wait_for 5 collision "$1"; then
-		pass "the rekeys collided: $(collision "$1")"
-	else
-		fail "the rekeys did not collide"
-	fi
-}
 
 ta=$(snmp "$A" Tcp RetransSegs); tb=$(snmp "$B" Tcp RetransSegs)
 ua=$(snmp "$A" Udp RcvbufErrors); ub=$(snmp "$B" Udp RcvbufErrors)

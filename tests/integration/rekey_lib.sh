@@ -97,3 +97,13 @@ bulk_check() {
 	expect_eq "${1}B received A's file whole" \
 	    "$(sha256sum < "$DIR/b.recv")" "$(sha256sum < "$DIR/a.data")"
 }
+
+# collided OLD: passes once the test's own collision() says how the two
+# rekeys of OLD met (within 5 s), fails if they never did.
+collided() {
+	if wait_for 5 collision "$1"; then
+		pass "the rekeys collided: $(collision "$1")"
+	else
+		fail "the rekeys did not collide"
+	fi
+}
