@@ -26,11 +26,13 @@ summary() {	# adds up the automake test logs of each build dir given
 		"$@"
 }
 
-failed_logs() {	# the end of each failed test's log, for CI
-	for l in $(grep -l -E '^:test-result: (FAIL|ERROR)' \
-	    $(find "$@" -name '*.trs') 2>/dev/null); do
-		echo "==== ${l%.trs}.log"
-		tail -n 60 "${l%.trs}.log"
+failed_logs() {	# the end of each failed test's log of this run, for CI
+	for d in "$@"; do
+		for t in $(find "$d" -name '*.trs' -newer "$d/Makefile"); do
+			grep -q -E '^:test-result: (FAIL|ERROR)' "$t" || continue
+			echo "==== ${t%.trs}.log"
+			tail -n 60 "${t%.trs}.log"
+		done
 	done
 }
 
