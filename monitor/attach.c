@@ -27,6 +27,8 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/log.h"
@@ -34,8 +36,82 @@
 
 #define SETTLE_MS	500
 #define EXEC_WAIT_MS	1000
+#define REAP_TICK_US	5000
+#define NREAPED		64
 
-/* Seizes every thread of tgid; with interrupt, stops them too. */
+/* A seize can wait for an exec in the same process (both take
+ * cred_guard_mutex), and that exec's de_thread waits until the threads it
+ * killed are reaped; those we seized are ours to reap. So while a seize
+ * waits, a timer ticks and reap_exited() reaps the exited threads of the
+ * process being seized (listed with getdents64 on its task directory,
+ * opened before: nothing in the handler allocates); the seize then goes
+ * on by itself (the kernel restarts it after the handler). Each thread is
+ * looked at with WNOWAIT first: a ptrace stop is waitable even without
+ * WSTOPPED, and a stop is the loop's to take. What was reaped is
+ * forgotten when the seize returns, before the next one. */
+static int seizing_tasks = -1;
+static pid_t reaped[NREAPED];
+static volatile sig_atomic_t nreaped;
+
+static void
+reap_tid(pid_t tid)
+{
+	const int how = WEXITED | WNOHANG | __WALL;
+	siginfo_t si;
+
+	si.si_pid = 0;
+	if (waitid(P_PID, tid, &si, how | WNOWAIT) < 0 || si.si_pid == 0 ||
+	    si.si_code == CLD_TRAPPED || si.si_code == CLD_STOPPED ||
+	    si.si_code == CLD_CONTINUED)
+		return;
+	if (waitid(P_PID, tid, &si, how) == 0 && si.si_pid != 0)
+		reaped[nreaped++] = tid;
+}
+
+void
+reap_exited(int sig)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	struct dirent64 *de;
+	long n, off;
+	int saved = errno;
+	pid_t tid;
+	char *c;
+
+	(void)sig;
+	if (seizing_tasks < 0 || lseek(seizing_tasks, 0, SEEK_SET) < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, seizing_tasks, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n && nreaped < NREAPED; off += de->d_reclen) {
+			de = (struct dirent64 *)(buf + off);
+			for (tid = 0, c = de->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
+			if (tid > 0 && *c == '\0')
+				reap_tid(tid);
+		}
+	errno = saved;
+}
+
+static int
+seize(pid_t tid)
+{
+	struct itimerval tick = { { 0, REAP_TICK_US }, { 0, REAP_TICK_US } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct tracee *t;
+	int rc, i;
+
+	setitimer(ITIMER_REAL, &tick, NULL);
+	rc = ptrace(PTRACE_SEIZE, tid, 0, PTRACE_OPTS);
+	setitimer(ITIMER_REAL, &off, NULL);	/* a tick due is handled here */
+	for (i = 0; i < nreaped; i++)
+		if ((t = tracee_find(reaped[i])) != NULL)
+			tracee_free(t);
+	nreaped = 0;
+	return rc;
+}
+
+/* Seizes every thread of tgid; with interrupt, stops them too. -1 when
+ * none is left traced (then p is the caller's to free). */
 static int
 seize_threads(struct proc *p, bool interrupt, bool sigstop)
 {
@@ -43,21 +119,23 @@ seize_threads(struct proc *p, bool interrupt, bool sigstop)
 	struct dirent *de;
 	struct tracee *t;
 	DIR *d;
-	int added, total = 0;
+	int added;
 	pid_t tid;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", p->tgid);
+	p->nthreads++;	/* held: a thread reaped by seize() must not free p */
+	seizing_tasks = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	do {	/* again until no thread is new: threads may be starting */
 		added = 0;
 		if ((d = opendir(path)) == NULL)
-			return total > 0 ? 0 : -1;
+			break;
 		while ((de = readdir(d)) != NULL) {
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			tid = atoi(de->d_name);
 			if (tracee_find(tid) != NULL)
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_OPTS) < 0)
+			if (seize(tid) < 0)
 				continue;
 			if (interrupt)
 				ptrace(PTRACE_INTERRUPT, tid, 0, 0);
@@ -69,9 +147,11 @@ seize_threads(struct proc *p, bool interrupt, bool sigstop)
 			added++;
 		}
 		closedir(d);
-		total += added;
 	} while (added > 0);
-	return total > 0 ? 0 : -1;
+	if (seizing_tasks >= 0)
+		close(seizing_tasks);
+	seizing_tasks = -1;
+	return --p->nthreads > 0 ? 0 : -1;
 }
 
 int
@@ -146,6 +226,8 @@ untouchable(pid_t pid)
 	    strcmp(ps.name, "ipsecfs-monitor") == 0;
 }
 
+static bool exec_alone(pid_t tgid, pid_t tid);
+
 static bool
 unstarted(void)
 {
@@ -172,14 +254,93 @@ settle(void)
 	}
 }
 
+/* Whether a scan's attach held. A process that execs while we seize its
+ * threads loses them all but the exec'ing one, which takes the leader's
+ * pid and which we may not have seized: then the kernel no longer has us
+ * as the tracer of that pid, and our entries for the process are stale. */
+static bool
+attach_held(struct proc *p)
+{
+	struct pstatus ps;
+
+	return read_status(p->tgid, &ps) < 0 || ps.tracer == getpid();
+}
+
+static void
+forget_proc(struct proc *p)
+{
+	struct tracee *t, *next;
+	int n = p->nthreads;
+
+	for (t = tr->tracees; t != NULL && n > 0; t = next) {
+		next = t->next;
+		if (t->p == p) {
+			n--;
+			tracee_free(t);	/* the last one frees p */
+		}
+	}
+}
+
+/* Processes a scan met in the middle of an exec, to attach again. */
+#define NRETRY	16
+static pid_t retry[NRETRY];
+static int nretry;
+
+/* The program of a process whose leader is gone (a zombie has no exe):
+ * that of another of its threads. An exec from a thread other than the
+ * leader looks like this until it is done. */
+static int
+read_thread_exe(pid_t pid, char *buf, size_t len)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *d;
+	ssize_t n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while (n < 0 && (de = readdir(d)) != NULL)
+		if (isdigit((unsigned char)de->d_name[0]) &&
+		    atoi(de->d_name) != pid) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/exe",
+			    pid, de->d_name);
+			n = readlink(path, buf, len - 1);
+		}
+	closedir(d);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void
+scan_one(pid_t pid, bool again)
+{
+	char exe[PATH_MAX];
+
+	if (proc_find(pid) != NULL || pid == getpid() || pid == tr->daemon)
+		return;
+	if (read_exe(pid, exe, sizeof(exe)) < 0) {
+		if (!again && nretry < NRETRY &&
+		    read_thread_exe(pid, exe, sizeof(exe)) == 0 &&
+		    daemon_match(exe) > 0)
+			retry[nretry++] = pid;
+		return;	/* kernel thread, gone, or its leader gone */
+	}
+	if (daemon_match(exe) > 0 && !untouchable(pid) &&
+	    attach_proc(pid, exe, false) < 0 && !again && nretry < NRETRY &&
+	    kill(pid, 0) == 0)
+		retry[nretry++] = pid;
+}
+
 void
 scan_procs(void)
 {
-	char exe[PATH_MAX];
 	struct dirent *de;
-	struct proc *p;
+	struct proc *p, *next;
 	DIR *d;
-	pid_t pid;
+	int i;
 
 	for (p = tr->procs; p != NULL; p = p->next) {
 		bool m = !p->detaching && daemon_match(p->exe) > 0;
@@ -191,21 +352,27 @@ scan_procs(void)
 		else if (!p->active && m && p->filter == FILTER_ON)
 			p->active = true;
 	}
+	nretry = 0;
 	if ((d = opendir("/proc")) == NULL)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = atoi(de->d_name);
-		if (proc_find(pid) != NULL || pid == getpid() || pid == tr->daemon)
-			continue;
-		if (read_exe(pid, exe, sizeof(exe)) < 0)
-			continue;	/* kernel thread or gone */
-		if (daemon_match(exe) > 0 && !untouchable(pid))
-			attach_proc(pid, exe, false);
-	}
+	while ((de = readdir(d)) != NULL)
+		if (isdigit((unsigned char)de->d_name[0]))
+			scan_one(atoi(de->d_name), false);
 	closedir(d);
 	settle();
+	/* an exec met on the way: attach again once it is done */
+	for (p = tr->procs; p != NULL; p = next) {
+		next = p->next;
+		if (!p->detaching && !attach_held(p) && nretry < NRETRY) {
+			retry[nretry++] = p->tgid;
+			forget_proc(p);
+		}
+	}
+	for (i = 0; i < nretry; i++)
+		if (exec_alone(retry[i], retry[i]))
+			scan_one(retry[i], true);
+	if (nretry > 0)
+		settle();
 }
 
 int

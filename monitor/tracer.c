@@ -148,7 +148,8 @@ int
 tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 {
 	struct epoll_event ee = { .events = EPOLLIN }, evs[8];
-	sigset_t set;
+	struct sigaction sa = { .sa_handler = reap_exited };
+	sigset_t set, alrm;
 	int i, n;
 
 	struct timeval tv = { MONITOR_ANSWER_MS / 1000, 0 };
@@ -170,6 +171,10 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGALRM, &sa, NULL);	/* the ticks of a seize (attach.c) */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 	if ((tr->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (tr->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (tr->selfns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)

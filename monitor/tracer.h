@@ -174,5 +174,6 @@ void	scan_procs(void);
 int	fan_mark(const char *path, int filesystem);
 void	fan_handle(void);
 void	release_proc(struct proc *p);
+void	reap_exited(int sig);
 
 #endif

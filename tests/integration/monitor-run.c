@@ -4,7 +4,7 @@
  * SIGUSR2 has the monitor scan /proc again (as a policy change does).
  *
  *   monitor-run [-o LOG] [-R READYFILE] [-e EVENTS] [-d PORT] [-s PORT] [-w PORT] [-m MOUNT]...
- *               [-M FS]... PROGRAM...
+ *               [-M FS]... [-L PROGRAM] PROGRAM...
  *
  * -e FILE gets the daemon's events lines at exit and on SIGUSR1 (attach,
  * release, denial);
@@ -15,7 +15,9 @@
  * PROGRAM is a basename or an absolute path. -m marks the mount holding
  * MOUNT, -M every mount of the file system holding FS (tests mark only
  * their own tmpfs). The ready file is created once marks and the initial
- * scan are in place. */
+ * scan are in place. -L names PROGRAM only from the first SIGUSR2 on, and
+ * each SIGUSR2 turns that name on or off before its scan (a policy added,
+ * then removed). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,7 +41,8 @@
 static char **progs;
 static int nprogs, deny_port = -1, slow_port = -1, mute_port = -1;
 static FILE *out;
-static const char *events_path;
+static const char *events_path, *late;
+static atomic_bool late_on;
 
 static bool
 app_for_exe(void *arg, const char *exe, char *app, size_t len)
@@ -48,6 +52,11 @@ app_for_exe(void *arg, const char *exe, char *app, size_t len)
 
 	(void)arg;
 	base = base != NULL ? base + 1 : exe;
+	if (late != NULL && atomic_load(&late_on) &&
+	    (strcmp(late, exe) == 0 || strcmp(late, base) == 0)) {
+		snprintf(app, len, "%s", late);
+		return true;
+	}
 	for (i = 0; i < nprogs; i++)
 		if (strcmp(progs[i], exe) == 0 || strcmp(progs[i], base) == 0) {
 			snprintf(app, len, "%s", progs[i]);
@@ -159,7 +168,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:")) != -1) {
+	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:L:")) != -1) {
 		switch (c) {
 		case 'o':
 			if ((out = fopen(optarg, "a")) == NULL) {
@@ -182,12 +191,16 @@ main(int argc, char **argv)
 		case 'e':
 			events_path = optarg;
 			break;
+		case 'L':
+			late = optarg;
+			break;
 		case 'm':
 		case 'M':
 			break;	/* after start */
 		default:
 			fprintf(stderr, "usage: monitor-run [-o log] [-R ready] "
-			    "[-d port] [-s port] [-w port] [-m mount] [-M fs] program...\n");
+			    "[-d port] [-s port] [-w port] [-m mount] [-M fs] "
+			    "[-L program] program...\n");
 			return 2;
 		}
 	}
@@ -198,7 +211,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:")) != -1)
+	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:L:")) != -1)
 		if ((c == 'm' || c == 'M') && monitor_mark(m, optarg, c == 'M') < 0) {
 			monitor_stop(m);
 			return 1;
@@ -211,6 +224,7 @@ main(int argc, char **argv)
 	strbuf_reset(&sb);
 	while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
 		if (sig == SIGUSR2) {
+			atomic_store(&late_on, !atomic_load(&late_on));
 			monitor_rescan(m);
 			continue;
 		}

@@ -28,6 +28,7 @@ TRACER_PID=""
 # mon_start [monitor-run options] PROGRAM...: starts the monitor marking
 # $BIN; returns once it watches execs there and has scanned /proc.
 mon_start() {
+	rm -f "$T/ready"
 	"$MONRUN" -R "$T/ready" -o "$T/ev.log" -e "$T/events" -M "$BIN" "$@" 2>"$T/mon.err" &
 	MON_PID=$!
 	at_exit "mon_cleanup"

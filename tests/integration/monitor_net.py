@@ -20,6 +20,9 @@ socket explicitly, so the event order of one process is fixed.
                                             execs EXE running try-connect
   monitor_net.py leader-exec ADDR PORT EXE  three threads sleep, the main
                                             one execs EXE running try-connect
+  monitor_net.py crowd-exec ADDR PORT EXE N N threads start and wait; after
+                                            a byte on stdin and 0-3 ms, one
+                                            more execs EXE running slow-client
   monitor_net.py spawn-client ADDR PORT     run /bin/true (vfork), connect
   monitor_net.py signal-server ADDR PORT    tcp-server counting SIGUSR1s
   monitor_net.py ftp-server ADDR PORT DATAPORT DIR   pyftpdlib, passive
@@ -264,6 +267,18 @@ def exec_among_threads(addr, port, exe, from_main):
     time.sleep(30)
 
 
+def crowd_exec(addr, port, exe, n):
+    import time
+    hold = threading.Event()
+    for _ in range(n):
+        threading.Thread(target=hold.wait, daemon=True).start()
+    os.read(0, 1)
+    time.sleep(int.from_bytes(os.urandom(1), 'little') / 80000)
+    threading.Thread(target=os.execv, args=(exe, [
+        exe, __file__, 'slow-client', addr, str(port)])).start()
+    time.sleep(30)
+
+
 def main():
     cmd, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 1
@@ -293,6 +308,8 @@ def main():
         say('client', os.getpid(), tcp_connect(addr, port))
     elif cmd in ('thread-exec', 'leader-exec'):
         exec_among_threads(addr, port, sys.argv[4], cmd == 'leader-exec')
+    elif cmd == 'crowd-exec':
+        crowd_exec(addr, port, sys.argv[4], int(sys.argv[5]))
     elif cmd == 'exec-client':
         exe = sys.argv[4]
         os.execv(exe, [exe, __file__, 'tcp-client', sys.argv[2], sys.argv[3]])

@@ -19,7 +19,7 @@ PLAIN=$T/plain/python3
 cp "$PY" "$PLAIN"
 mon_start "$PLAIN"
 
-$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $N >"$T/srv" &
+$INB "$PY" "$HELPERS/monitor_net.py" tcp-server "$B_ADDR" "$P" $((2 * N)) >"$T/srv" &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
 wait_for 10 grep -q listening "$T/srv" || fail "server did not start"
@@ -31,6 +31,7 @@ at_exit "kill $HAMMER 2>/dev/null"
 
 traced() { grep -q "^TracerPid:[[:space:]]*$TRACER_PID\$" "/proc/$1/status"; }
 filtered() { grep -q "^Seccomp:[[:space:]]*2\$" "/proc/$1/status"; }
+threads_over() { [ "$(ls "/proc/$1/task" | wc -l)" -gt "$2" ]; }
 
 bad=0
 i=0
@@ -61,7 +62,63 @@ EOT
 		bad=$((bad + 1))
 	}
 done
-kill "$HAMMER"
 expect_eq "every client found by a scan got the filter and was reported" "$bad" 0
+
+kill "$HAMMER"
+mon_stop
+
+# A scan seizes a program thread by thread. Here a program no policy
+# named yet has 100 threads waiting; a policy naming it comes (-L, the
+# first SIGUSR2) and, as its scan seizes the threads, one more thread
+# execs: the exec kills the threads already seized and waits for the
+# tracer to reap them, while the tracer's seize of the next thread waits
+# for the exec (before the fix: the tracer and the program hung for good).
+# The scan may also find the process with its leader gone, or lose every
+# thread it seized to the exec; it attaches again once the exec is done.
+# Each program must run on, traced, and its connect after the exec be
+# reported.
+CROWD=$T/plain/pycrowd
+cp "$PY" "$CROWD"
+mon_start -L pycrowd
+bad=0
+i=0
+while [ $i -lt $N ]; do
+	i=$((i + 1))
+	mkfifo "$T/crowd.$i"
+	$INA "$CROWD" "$HELPERS/monitor_net.py" crowd-exec "$B_ADDR" "$P" \
+	    "$CROWD" 100 <"$T/crowd.$i" >"$T/cli.$i" &
+	C=$!
+	exec 9>"$T/crowd.$i"
+	wait_for 10 threads_over "$C" 100 ||
+	    fail "crowd $i: threads did not start"
+	printf g >&9
+	kill -USR2 "$MON_PID"	# the policy naming it: a scan
+	if ! wait_for 10 traced "$C" || ! wait_for 5 filtered "$C"; then
+		kill -USR1 "$MON_PID"; sleep 1
+		echo "crowd $i (pid $C): not traced with the filter:" \
+		    "$(grep -E 'Tracer|Seccomp:' "/proc/$C/status" | tr '\n' ' ')" \
+		    "$(grep "pid=$C " "$T/events")"
+		bad=$((bad + 1))
+	fi
+	echo go >&9
+	exec 9>&-
+	if ! wait_for 10 sh -c "! kill -0 $C 2>/dev/null"; then
+		echo "tracer: $(grep State "/proc/$TRACER_PID/status")" \
+		    "$(cat "/proc/$TRACER_PID/stack" 2>/dev/null | head -1)"
+		grep -h State /proc/$C/task/*/status | sort | uniq -c
+		fail "crowd $i (pid $C) hangs: $(grep State "/proc/$C/status")"
+	fi
+	wait "$C" || { echo "crowd $i failed"; bad=$((bad + 1)); }
+	read -r _ c l <<EOT
+$(grep '^client' "$T/cli.$i")
+EOT
+	got=$(events "$c" | grep '^connect')
+	[ "$got" = "connect pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P" ] || {
+		echo "crowd $i (pid $c): connect not reported: '$got'"
+		bad=$((bad + 1))
+	}
+	kill -USR2 "$MON_PID"	# the policy is gone again
+done
+expect_eq "a program exec'ing while a scan seizes its threads runs on" "$bad" 0
 check "server served every client" wait "$SRV"
 mon_stop
