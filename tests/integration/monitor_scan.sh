@@ -31,6 +31,17 @@ at_exit "kill $HAMMER 2>/dev/null"
 
 traced() { grep -q "^TracerPid:[[:space:]]*$TRACER_PID\$" "/proc/$1/status"; }
 filtered() { grep -q "^Seccomp:[[:space:]]*2\$" "/proc/$1/status"; }
+# reported WHAT I: the connect of the client that wrote $T/cli.I was seen
+reported() {
+	read -r _ c l <<EOT
+$(grep '^client' "$T/cli.$2")
+EOT
+	got=$(events "$c" | grep '^connect')
+	[ "$got" = "connect pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P" ] &&
+	    return 0
+	echo "$1 $2 (pid $c): connect not reported: '$got'"
+	return 1
+}
 threads_over() { [ "$(ls "/proc/$1/task" | wc -l)" -gt "$2" ]; }
 
 bad=0
@@ -53,14 +64,7 @@ while [ $i -lt $N ]; do
 	echo go >&9
 	exec 9>&-
 	wait "$C" || fail "client $i failed"
-	read -r _ c l <<EOT
-$(grep '^client' "$T/cli.$i")
-EOT
-	got=$(events "$c" | grep '^connect')
-	[ "$got" = "connect pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P" ] || {
-		echo "client $i (pid $c): connect not reported: '$got'"
-		bad=$((bad + 1))
-	}
+	reported client $i || bad=$((bad + 1))
 done
 expect_eq "every client found by a scan got the filter and was reported" "$bad" 0
 
@@ -109,14 +113,7 @@ while [ $i -lt $N ]; do
 		fail "crowd $i (pid $C) hangs: $(grep State "/proc/$C/status")"
 	fi
 	wait "$C" || { echo "crowd $i failed"; bad=$((bad + 1)); }
-	read -r _ c l <<EOT
-$(grep '^client' "$T/cli.$i")
-EOT
-	got=$(events "$c" | grep '^connect')
-	[ "$got" = "connect pid=$c proto=tcp local=$A_ADDR:$l peer=$B_ADDR:$P" ] || {
-		echo "crowd $i (pid $c): connect not reported: '$got'"
-		bad=$((bad + 1))
-	}
+	reported crowd $i || bad=$((bad + 1))
 	kill -USR2 "$MON_PID"	# the policy is gone again
 done
 expect_eq "a program exec'ing while a scan seizes its threads runs on" "$bad" 0
