@@ -314,6 +314,31 @@ read_thread_exe(pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
+/* Whether a process whose leader is a zombie is in the middle of an exec
+ * from another thread: the exec'ing thread is alive, the others are
+ * zombies or about to be. (A group whose threads are all zombies is
+ * not.) */
+static bool
+exec_pending(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	struct pstatus ps;
+	bool alive = false;
+	DIR *d;
+
+	if (read_status(pid, &ps) < 0 || ps.state != 'Z' || ps.threads < 2)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while (!alive && (de = readdir(d)) != NULL)
+		alive = isdigit((unsigned char)de->d_name[0]) &&
+		    read_status(atoi(de->d_name), &ps) == 0 && ps.state != 'Z';
+	closedir(d);
+	return alive;
+}
+
 static void
 scan_one(pid_t pid, bool again)
 {
@@ -322,11 +347,13 @@ scan_one(pid_t pid, bool again)
 	if (proc_find(pid) != NULL || pid == getpid() || pid == tr->daemon)
 		return;
 	if (read_exe(pid, exe, sizeof(exe)) < 0) {
+		/* kernel thread, gone, or its leader gone: retried if it
+		 * runs a named program or is in the middle of an exec */
 		if (!again && nretry < NRETRY &&
-		    read_thread_exe(pid, exe, sizeof(exe)) == 0 &&
-		    daemon_match(exe) > 0)
+		    (read_thread_exe(pid, exe, sizeof(exe)) == 0 ?
+		    daemon_match(exe) > 0 : exec_pending(pid)))
 			retry[nretry++] = pid;
-		return;	/* kernel thread, gone, or its leader gone */
+		return;
 	}
 	if (daemon_match(exe) > 0 && !untouchable(pid) &&
 	    attach_proc(pid, exe, false) < 0 && !again && nretry < NRETRY &&
@@ -338,7 +365,7 @@ void
 scan_procs(void)
 {
 	struct dirent *de;
-	struct proc *p, *next;
+	struct proc *p;
 	DIR *d;
 	int i;
 
@@ -360,17 +387,20 @@ scan_procs(void)
 			scan_one(atoi(de->d_name), false);
 	closedir(d);
 	settle();
-	/* an exec met on the way: attach again once it is done */
-	for (p = tr->procs; p != NULL; p = next) {
-		next = p->next;
-		if (!p->detaching && !attach_held(p) && nretry < NRETRY) {
+	/* an exec met on the way: once it is done, attach again unless its
+	 * own stop (a thread we had seized) kept the process ours */
+	for (p = tr->procs; p != NULL; p = p->next)
+		if (!p->detaching && !attach_held(p) && nretry < NRETRY)
 			retry[nretry++] = p->tgid;
+	for (i = 0; i < nretry; i++) {
+		if (!exec_alone(retry[i], retry[i]))
+			continue;
+		if ((p = proc_find(retry[i])) != NULL && attach_held(p))
+			continue;
+		if (p != NULL)
 			forget_proc(p);
-		}
+		scan_one(retry[i], true);
 	}
-	for (i = 0; i < nretry; i++)
-		if (exec_alone(retry[i], retry[i]))
-			scan_one(retry[i], true);
 	if (nretry > 0)
 		settle();
 }
@@ -401,7 +431,8 @@ fan_mark(const char *path, int filesystem)
  * to reap it while our PTRACE_SEIZE of the next one waits for the exec.
  * So we wait, at most EXEC_WAIT_MS, until thread tid is the only one left
  * and holds the leader's pid; false if that never came (the exec failed
- * and the old program runs on). */
+ * and the old program runs on). Stops are handled meanwhile: a scan may
+ * have seized threads the exec kills, and they wait for us. */
 static bool
 exec_alone(pid_t tgid, pid_t tid)
 {
@@ -414,6 +445,7 @@ exec_alone(pid_t tgid, pid_t tid)
 		if (ps.threads == 1 && (tid == tgid ||
 		    (syscall(SYS_tgkill, tgid, tid, 0) < 0 && errno == ESRCH)))
 			return true;
+		reap();	/* threads of it we seized are ours to reap */
 		usleep(100);
 	}
 	return false;

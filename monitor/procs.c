@@ -259,6 +259,7 @@ read_status(pid_t tid, struct pstatus *ps)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		sscanf(line, "Name: %15s", ps->name);
+		sscanf(line, "State: %c", &ps->state);
 		sscanf(line, "Tgid: %d", &ps->tgid);
 		sscanf(line, "PPid: %d", &ps->ppid);
 		sscanf(line, "TracerPid: %d", &ps->tracer);

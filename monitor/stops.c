@@ -104,10 +104,16 @@ on_exec(struct tracee *t)
 	}
 	/* Seized in the middle of this exec (a scan saw the new exe): the
 	 * exec's own stop takes the place of the PTRACE_INTERRUPT's, which
-	 * will not come. No filter can go in here (the return value of execve
-	 * would overwrite the injected call's number), so it goes in at the
-	 * syscall-exit stop, before the first instruction of the program. */
-	if (!t->started && !t->expect_sigstop) {
+	 * will not come. Or the filter did not go in before the exec (the
+	 * thread it was injected into was killed by this exec): the new image
+	 * has one thread, so it is tried again. No filter can go in here (the
+	 * return value of execve would overwrite the injected call's number),
+	 * so it goes in at the syscall-exit stop, before the first instruction
+	 * of the program. */
+	if (p->filter == FILTER_FAILED)
+		p->filter = FILTER_NONE;
+	if (!t->expect_sigstop && (!t->started ||
+	    (p->active && p->filter == FILTER_NONE && !tr->passive))) {
 		t->pend = PEND_START;
 		resume(t, PTRACE_SYSCALL, 0);
 		return;

@@ -129,6 +129,7 @@ void		 fd_revalidate(struct proc *p);
 int		 read_exe(pid_t pid, char *buf, size_t len);
 struct pstatus {
 	char	 name[16];
+	char	 state;		/* R, S, D, Z, t, ... */
 	pid_t	 tgid, ppid, tracer;
 	int	 threads;
 };

@@ -101,7 +101,8 @@ while [ $i -lt $N ]; do
 		kill -USR1 "$MON_PID"; sleep 1
 		echo "crowd $i (pid $C): not traced with the filter:" \
 		    "$(grep -E 'Tracer|Seccomp:' "/proc/$C/status" | tr '\n' ' ')" \
-		    "$(grep "pid=$C " "$T/events")"
+		    "$(grep "pid=$C " "$T/events")" \
+		    "$(grep "traced pid=$C " "$T/mon.err" | tail -1)"
 		bad=$((bad + 1))
 	fi
 	echo go >&9
