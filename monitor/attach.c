@@ -37,18 +37,23 @@
 #define SETTLE_MS	500
 #define EXEC_WAIT_MS	1000
 #define REAP_TICK_US	5000
+#define FIRST_TICK_US	500	/* an interpreter's event: answered soon */
 #define NREAPED		64
+#define NTIDS		256
 
-/* A seize can wait for an exec in the same process (both take
- * cred_guard_mutex), and that exec's de_thread waits until the threads it
- * killed are reaped; those we seized are ours to reap. So while a seize
- * waits, a timer ticks and reap_exited() reaps the exited threads of the
- * process being seized (listed with getdents64 on its task directory,
- * opened before: nothing in the handler allocates); the seize then goes
- * on by itself (the kernel restarts it after the handler). Each thread is
- * looked at with WNOWAIT first: a ptrace stop is waitable even without
- * WSTOPPED, and a stop is the loop's to take. What was reaped is
- * forgotten when the seize returns, before the next one. */
+/* A seize waits for an exec in the same process (both take
+ * cred_guard_mutex), and that exec can wait for us in two ways. Its
+ * de_thread waits until the threads it killed are reaped, and those we
+ * seized are ours to reap; and it may raise an exec permission event
+ * (execs.c), which we must answer. So while a seize waits, a timer ticks:
+ * seize_tick() reaps the exited threads of the process being seized
+ * (listed with getdents64 on its task directory, opened before: nothing
+ * in the handler allocates) and has fan_tick() answer that process's
+ * events; the seize then goes on by itself (the kernel restarts it after
+ * the handler). Each thread is looked at with WNOWAIT first: a ptrace
+ * stop is waitable even without WSTOPPED, and a stop is the loop's to
+ * take. What was reaped is forgotten when the seize returns, before the
+ * next one. */
 static int seizing_tasks = -1;
 static pid_t reaped[NREAPED];
 static volatile sig_atomic_t nreaped;
@@ -69,12 +74,13 @@ reap_tid(pid_t tid)
 }
 
 void
-reap_exited(int sig)
+seize_tick(int sig)
 {
 	char buf[4096] __attribute__((aligned(8)));
+	static pid_t tids[NTIDS];
 	struct dirent64 *de;
 	long n, off;
-	int saved = errno;
+	int saved = errno, ntids = 0;
 	pid_t tid;
 	char *c;
 
@@ -82,20 +88,25 @@ reap_exited(int sig)
 	if (seizing_tasks < 0 || lseek(seizing_tasks, 0, SEEK_SET) < 0)
 		return;
 	while ((n = syscall(SYS_getdents64, seizing_tasks, buf, sizeof(buf))) > 0)
-		for (off = 0; off < n && nreaped < NREAPED; off += de->d_reclen) {
+		for (off = 0; off < n; off += de->d_reclen) {
 			de = (struct dirent64 *)(buf + off);
 			for (tid = 0, c = de->d_name; *c >= '0' && *c <= '9'; c++)
 				tid = tid * 10 + (*c - '0');
-			if (tid > 0 && *c == '\0')
+			if (tid <= 0 || *c != '\0')
+				continue;
+			if (nreaped < NREAPED)
 				reap_tid(tid);
+			if (ntids < NTIDS)
+				tids[ntids++] = tid;
 		}
+	fan_tick(tids, ntids);
 	errno = saved;
 }
 
 static int
 seize(pid_t tid)
 {
-	struct itimerval tick = { { 0, REAP_TICK_US }, { 0, REAP_TICK_US } };
+	struct itimerval tick = { { 0, REAP_TICK_US }, { 0, FIRST_TICK_US } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	struct tracee *t;
 	int rc, i;
@@ -154,15 +165,35 @@ seize_threads(struct proc *p, bool interrupt, bool sigstop)
 	return --p->nthreads > 0 ? 0 : -1;
 }
 
-int
-attach_proc(pid_t tgid, const char *exe, bool from_exec)
+/* After a running process was seized: if it exec'd meanwhile (fan_tick
+ * let its exec go on), it is traced as the program it runs now. */
+static void
+recheck_exe(struct proc *p)
 {
+	char exe[PATH_MAX];
+
+	if (read_program(p->tgid, exe, sizeof(exe)) < 0 ||
+	    strcmp(exe, p->exe) == 0)
+		return;
+	snprintf(p->exe, sizeof(p->exe), "%s", exe);
+	if (daemon_match(exe) <= 0) {
+		note("monitor: released pid=%d exe=%s (exec)", p->tgid, exe);
+		release_proc(p);
+	}
+}
+
+int
+attach_proc(pid_t tgid, const char *exe, enum attach how)
+{
+	bool from_exec = how != ATTACH_RUNNING;
+	unsigned allowed = fan_allowed();
 	struct proc *p;
 
 	if (proc_find(tgid) != NULL || tgid == getpid() || tgid == tr->daemon)
 		return 0;
 	if ((p = proc_new(tgid, exe, true)) == NULL)
 		return -1;
+	p->loader = how == ATTACH_LOADER;
 	if (seize_threads(p, !from_exec, from_exec) < 0) {
 		log_warn("monitor: cannot trace pid %d (%s): %s", tgid, exe,
 		    strerror(errno));
@@ -173,9 +204,15 @@ attach_proc(pid_t tgid, const char *exe, bool from_exec)
 		return -1;
 	}
 	tr->n.attached++;
+	if (p->loader)
+		return 0;	/* said at its first stop, if its program is named */
 	note("monitor: tracing pid=%d exe=%s (%s)", tgid, exe,
 	    from_exec ? "exec" : "running");
-	if (!from_exec)
+	if (from_exec)
+		return 0;
+	if (fan_allowed() != allowed)
+		recheck_exe(p);
+	if (p->active)
 		report_existing(p);
 	return 0;
 }
@@ -215,7 +252,7 @@ other_netns(pid_t pid)
 /* Another tracer of ours, a process someone already traces (two tracers
  * attaching each other would stop both for good), or, unless told
  * otherwise, one in another network namespace: never touched. */
-static bool
+bool
 untouchable(pid_t pid)
 {
 	struct pstatus ps;
@@ -225,8 +262,6 @@ untouchable(pid_t pid)
 	return read_status(pid, &ps) < 0 || ps.tracer != 0 ||
 	    strcmp(ps.name, "ipsecfs-monitor") == 0;
 }
-
-static bool exec_alone(pid_t tgid, pid_t tid);
 
 static bool
 unstarted(void)
@@ -346,7 +381,7 @@ scan_one(pid_t pid, bool again)
 
 	if (proc_find(pid) != NULL || pid == getpid() || pid == tr->daemon)
 		return;
-	if (read_exe(pid, exe, sizeof(exe)) < 0) {
+	if (read_program(pid, exe, sizeof(exe)) < 0) {
 		/* kernel thread, gone, or its leader gone: retried if it
 		 * runs a named program or is in the middle of an exec */
 		if (!again && nretry < NRETRY &&
@@ -356,7 +391,7 @@ scan_one(pid_t pid, bool again)
 		return;
 	}
 	if (daemon_match(exe) > 0 && !untouchable(pid) &&
-	    attach_proc(pid, exe, false) < 0 && !again && nretry < NRETRY &&
+	    attach_proc(pid, exe, ATTACH_RUNNING) < 0 && !again && nretry < NRETRY &&
 	    kill(pid, 0) == 0)
 		retry[nretry++] = pid;
 }
@@ -405,26 +440,6 @@ scan_procs(void)
 		settle();
 }
 
-int
-fan_mark(const char *path, int filesystem)
-{
-	struct epoll_event ee = { .events = EPOLLIN };
-
-	if (tr->fan < 0) {
-		tr->fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC |
-		    FAN_NONBLOCK | FAN_REPORT_TID, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-		if (tr->fan < 0)
-			return -errno;
-		ee.data.fd = tr->fan;
-		epoll_ctl(tr->ep, EPOLL_CTL_ADD, tr->fan, &ee);
-	}
-	if (fanotify_mark(tr->fan, FAN_MARK_ADD | (filesystem ?
-	    FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT), FAN_OPEN_EXEC_PERM,
-	    AT_FDCWD, path) < 0)
-		return -errno;
-	return 0;
-}
-
 /* An exec leaves one thread, with the leader's pid: the exec's de_thread
  * kills the others and waits until they are gone. Seizing any of them
  * before that could deadlock: a traced thread killed there waits for us
@@ -433,7 +448,7 @@ fan_mark(const char *path, int filesystem)
  * and holds the leader's pid; false if that never came (the exec failed
  * and the old program runs on). Stops are handled meanwhile: a scan may
  * have seized threads the exec kills, and they wait for us. */
-static bool
+bool
 exec_alone(pid_t tgid, pid_t tid)
 {
 	struct pstatus ps;
@@ -451,58 +466,3 @@ exec_alone(pid_t tgid, pid_t tid)
 	return false;
 }
 
-/* An exec of a named program: the exec'ing thread gets a SIGSTOP of its
- * own (a process-wide one could be taken by another thread, which the
- * exec then kills, and be lost), the event is answered, and the process
- * is seized; the SIGSTOP holds it before its first instruction. */
-static void
-fan_one(const struct fanotify_event_metadata *md)
-{
-	struct fanotify_response resp = { .fd = md->fd, .response = FAN_ALLOW };
-	char link[64], exe[PATH_MAX];
-	pid_t tid = md->pid, tgid;
-	struct pstatus ps;
-	bool stopped = false;
-	ssize_t n;
-
-	tr->n.fan_events++;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0 && !tr->passive && read_status(tid, &ps) == 0) {
-		exe[n] = '\0';
-		tgid = ps.tgid;
-		if (proc_find(tgid) == NULL && tgid != tr->daemon &&
-		    daemon_match(exe) > 0 && !untouchable(tgid) &&
-		    syscall(SYS_tgkill, tgid, tid, SIGSTOP) == 0)
-			stopped = true;
-	}
-	if (write(tr->fan, &resp, sizeof(resp)) != sizeof(resp))
-		tr->n.errors++;
-	close(md->fd);
-	if (!stopped)
-		return;
-	if (!exec_alone(tgid, tid) || attach_proc(tgid, exe, true) < 0)
-		kill(tgid, SIGCONT);
-}
-
-void
-fan_handle(void)
-{
-	char buf[4096] __attribute__((aligned(8)));
-	const struct fanotify_event_metadata *md;
-	ssize_t len;
-
-	while ((len = read(tr->fan, buf, sizeof(buf))) > 0) {
-		for (md = (void *)buf; FAN_EVENT_OK(md, len);
-		    md = FAN_EVENT_NEXT(md, len)) {
-			if (md->vers != FANOTIFY_METADATA_VERSION)
-				return;
-			if (md->mask & FAN_Q_OVERFLOW)
-				tr->n.fan_overflow++;
-			if (md->fd >= 0 && (md->mask & FAN_OPEN_EXEC_PERM))
-				fan_one(md);
-			else if (md->fd >= 0)
-				close(md->fd);
-		}
-	}
-}

@@ -16,6 +16,7 @@
 #include "monitor/tracer.h"
 
 static void first_stop(struct tracee *t, int sig, bool ours);
+static void detach(struct tracee *t, int sig);
 
 void
 resume(struct tracee *t, int req, int sig)
@@ -55,7 +56,7 @@ adopt(pid_t pid, struct proc *parent)
 		p->detaching = parent->detaching;
 		fd_copy(p, parent);
 	} else {	/* parent unknown (it exited): trace it passively */
-		if (read_exe(pid, exe, sizeof(exe)) < 0 ||
+		if (read_program(pid, exe, sizeof(exe)) < 0 ||
 		    (p = proc_new(ps.tgid, exe, false)) == NULL)
 			return NULL;
 		p->filter = FILTER_ON;
@@ -89,9 +90,10 @@ on_exec(struct tracee *t)
 	    (pid_t)former != t->tid && (old = tracee_find((pid_t)former)) != NULL)
 		tracee_free(old);	/* a thread exec'd: it has the leader's tid now */
 	p->sysinsn = 0;
-	read_exe(p->tgid, p->exe, sizeof(p->exe));
+	read_program(p->tgid, p->exe, sizeof(p->exe));
 	fd_revalidate(p);
-	if (!tr->passive && !p->detaching) {
+	/* through the loader: its first stop tells (loader.c) */
+	if (!tr->passive && !p->detaching && !p->loader) {
 		bool m = daemon_match(p->exe) > 0;
 
 		if (p->active && !m) {
@@ -206,6 +208,14 @@ first_stop(struct tracee *t, int sig, bool ours)
 
 	t->started = true;
 	t->expect_sigstop = false;
+	if (p->loader && !loader_named(p)) {
+		pid_t tgid = p->tgid;
+
+		detach(t, 0);	/* our SIGSTOP suppressed */
+		if (ours)
+			kill(tgid, SIGCONT);
+		return;
+	}
 	if (p->active && p->filter == FILTER_NONE && !tr->passive) {
 		if (filter_installed(t->tid))
 			p->filter = FILTER_ON;	/* by a tracer before us */
@@ -237,8 +247,15 @@ on_stop(struct tracee *t, int st)
 	int sig = WSTOPSIG(st), event = st >> 16;
 
 	if (t->p->detaching && event != PTRACE_EVENT_EXEC) {
-		/* a signal-delivery-stop hands its signal on; others none */
-		detach(t, event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0);
+		bool ours = t->expect_sigstop && sig == SIGSTOP;
+		pid_t tgid = t->p->tgid;
+
+		/* a signal-delivery-stop hands its signal on, unless it is
+		 * our SIGSTOP; others none */
+		detach(t, event == 0 && sig != (SIGTRAP | 0x80) && !ours ?
+		    sig : 0);
+		if (ours && event == PTRACE_EVENT_STOP)
+			kill(tgid, SIGCONT);	/* in our SIGSTOP's group-stop */
 		return;
 	}
 	switch (event) {

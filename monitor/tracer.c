@@ -148,7 +148,7 @@ int
 tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 {
 	struct epoll_event ee = { .events = EPOLLIN }, evs[8];
-	struct sigaction sa = { .sa_handler = reap_exited };
+	struct sigaction sa = { .sa_handler = seize_tick };
 	sigset_t set, alrm;
 	int i, n;
 
@@ -203,5 +203,6 @@ tracer_main(int ctl, int ev, pid_t daemon, bool any_netns, int cpu)
 			else if (evs[i].data.fd == tr->fan && tr->fan >= 0)
 				fan_handle();
 		}
+		fan_held();	/* events a seize's ticks kept */
 	}
 }

@@ -39,6 +39,7 @@ struct proc {
 	bool		 active;	/* policies name it: report events */
 	bool		 detaching;	/* no filter: detach at each stop */
 	enum filter_state filter;
+	bool		 loader;	/* exec'd the loader: program unknown yet */
 	uint64_t	 netns;		/* inode of its network namespace */
 	unsigned long	 sysinsn;	/* address of a syscall instruction */
 	int		 nthreads;
@@ -170,11 +171,30 @@ void	sock_closed(struct sockent *s, struct proc *p, int fd);
 void	report_existing(struct proc *p);
 
 /* attach.c */
-int	attach_proc(pid_t tgid, const char *exe, bool from_exec);
+enum attach {
+	ATTACH_RUNNING,	/* found by a scan */
+	ATTACH_EXEC,	/* stopped in its exec of a named program */
+	ATTACH_LOADER,	/* stopped in its exec of the dynamic loader */
+};
+int	attach_proc(pid_t tgid, const char *exe, enum attach how);
 void	scan_procs(void);
+void	release_proc(struct proc *p);
+void	seize_tick(int sig);
+bool	untouchable(pid_t pid);
+bool	exec_alone(pid_t tgid, pid_t tid);
+
+/* execs.c */
 int	fan_mark(const char *path, int filesystem);
 void	fan_handle(void);
-void	release_proc(struct proc *p);
-void	reap_exited(int sig);
+void	fan_held(void);
+void	fan_tick(const pid_t *tids, int ntids);
+unsigned fan_allowed(void);
+
+/* loader.c */
+bool	is_loader(const char *path);
+const char *loader_program_arg(const char *args, size_t len);
+int	read_program(pid_t pid, char *buf, size_t len);
+bool	exec_names(pid_t tid, int fd);
+bool	loader_named(struct proc *p);
 
 #endif
