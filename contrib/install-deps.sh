@@ -5,7 +5,7 @@ set -eu
 BUILD="autoconf automake libtool pkg-config make gcc
  libfuse3-dev fuse3 libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
  libiniparser-dev libtomcrypt-dev libtommath-dev libcmocka-dev"
-TEST="clang libclang-rt-14-dev iproute2 procps psmisc kmod socat python3
+TEST="clang libclang-rt-14-dev iproute2 procps psmisc kmod socat patchelf python3
  python3-pyftpdlib curl tcpdump iperf3 strongswan-charon strongswan-swanctl
  libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
  iputils-ping nftables"
