@@ -233,12 +233,13 @@ first_stop(struct tracee *t, int sig, bool ours)
 		resume(t, PTRACE_CONT, 0);
 }
 
+/* Let go of t; reap() frees it after the stop's handling. */
 static void
 detach(struct tracee *t, int sig)
 {
 	ptrace(PTRACE_DETACH, t->tid, 0, sig);
 	tr->n.detached++;
-	tracee_free(t);
+	t->dead = true;
 }
 
 static void

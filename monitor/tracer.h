@@ -60,7 +60,8 @@ struct tracee {
 	enum pending	 pend;		/* what the syscall-exit stop is for */
 	long		 pend_arg[2];
 	int		 pend_sig;	/* signal to deliver on next resume */
-	bool		 dead;		/* its exit was reaped during injection */
+	bool		 dead;		/* not ours any more: its exit reaped
+					 * during injection, or detached */
 	struct tracee	*next;
 };
 
