@@ -26,8 +26,14 @@ need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
 
 # at_exit CMD: run CMD (a string) when the test ends, last registered first.
+# A cleanup that finds the test failed sets LATE_FAIL (it must not exit:
+# the other cleanups still have to run).
 at_exit() { CLEANUPS="$1; $CLEANUPS"; }
-run_cleanups() { eval "$CLEANUPS" >/dev/null 2>&1 || true; }
+LATE_FAIL=""
+run_cleanups() {
+	eval "$CLEANUPS" >/dev/null 2>&1 || true
+	[ -z "$LATE_FAIL" ] || { echo "FAIL: $LATE_FAIL" >&2; exit 1; }
+}
 trap run_cleanups EXIT
 trap 'exit 1' INT TERM
 

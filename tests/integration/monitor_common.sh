@@ -38,19 +38,29 @@ mon_start() {
 }
 
 # Stops the monitor; the tracer ends once its last tracee is gone.
-mon_stop() {
+mon_halt() {
 	[ -n "$MON_PID" ] || return 0
 	kill -TERM "$MON_PID" 2>/dev/null
 	wait "$MON_PID" 2>/dev/null
 	MON_PID=""
-	if grep -q "Sanitizer\|runtime error" "$T/mon.err"; then
+}
+
+sanitizer_said() { grep -q "Sanitizer\|runtime error" "$T/mon.err"; }
+
+# mon_halt, and fails on a sanitizer report
+mon_stop() {
+	mon_halt
+	if sanitizer_said; then
 		cat "$T/mon.err" >&2
 		fail "sanitizer report from the monitor"
 	fi
 }
 
+# at exit: a sanitizer report fails the test once every cleanup ran
 mon_cleanup() {
-	mon_stop
+	mon_halt
+	sanitizer_said && LATE_FAIL="sanitizer report from the monitor:
+$(cat "$T/mon.err")"
 	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
 	true
 }
