@@ -28,7 +28,7 @@
 
 #include "monitor/tracer.h"
 
-#define NHELD	256
+#define NHELD	1024
 
 static struct fanotify_event_metadata held[NHELD];
 static volatile sig_atomic_t nheld;
