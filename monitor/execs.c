@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,6 +34,7 @@
 static struct fanotify_event_metadata held[NHELD];
 static volatile sig_atomic_t nheld;
 static volatile sig_atomic_t nallowed;	/* by fan_tick, ever */
+static volatile sig_atomic_t ndenied;	/* by fan_tick, not said yet */
 
 int
 fan_mark(const char *path, int filesystem)
@@ -55,9 +57,9 @@ fan_mark(const char *path, int filesystem)
 }
 
 static void
-allow(const struct fanotify_event_metadata *md)
+answer(const struct fanotify_event_metadata *md, uint32_t response)
 {
-	struct fanotify_response resp = { .fd = md->fd, .response = FAN_ALLOW };
+	struct fanotify_response resp = { .fd = md->fd, .response = response };
 
 	/* once fanotify is closed (passive), the kernel has allowed it */
 	if (tr->fan >= 0 && write(tr->fan, &resp, sizeof(resp)) != sizeof(resp))
@@ -66,7 +68,9 @@ allow(const struct fanotify_event_metadata *md)
 }
 
 /* In the seize's signal handler: nothing here allocates. tids are the
- * threads of the process being seized. */
+ * threads of the process being seized. Past NHELD kept events, the
+ * others are denied (the exec fails with EPERM): no exec may wait for
+ * good, and none of a named program may go on untraced. */
 void
 fan_tick(const pid_t *tids, int ntids)
 {
@@ -76,21 +80,29 @@ fan_tick(const pid_t *tids, int ntids)
 	size_t room;
 	int i;
 
-	while (tr->fan >= 0 && nheld < NHELD) {
-		room = NHELD - nheld < 16 ? NHELD - nheld : 16;
+	while (tr->fan >= 0) {
+		room = nheld >= NHELD ? 1 : NHELD - nheld < 16 ? NHELD - nheld : 16;
 		if ((len = read(tr->fan, buf, room * sizeof(buf[0]))) <= 0)
 			return;
 		for (md = buf; FAN_EVENT_OK(md, len);
 		    md = FAN_EVENT_NEXT(md, len)) {
 			for (i = 0; i < ntids && tids[i] != md->pid; i++)
 				;
-			if (i < ntids && md->fd >= 0 &&
-			    (md->mask & FAN_OPEN_EXEC_PERM)) {
+			if (md->fd < 0 || !(md->mask & FAN_OPEN_EXEC_PERM)) {
+				if (md->mask & FAN_Q_OVERFLOW)
+					tr->n.fan_overflow++;
+				if (md->fd >= 0)
+					close(md->fd);
+			} else if (i < ntids) {
 				tr->n.fan_events++;
-				allow(md);
+				answer(md, FAN_ALLOW);
 				nallowed++;
-			} else {
+			} else if (nheld < NHELD) {
 				held[nheld++] = *md;
+			} else {
+				tr->n.fan_events++;
+				answer(md, FAN_DENY);
+				ndenied++;
 			}
 		}
 	}
@@ -132,7 +144,7 @@ fan_one(const struct fanotify_event_metadata *md)
 		    syscall(SYS_tgkill, tgid, tid, SIGSTOP) == 0)
 			stopped = true;
 	}
-	allow(md);
+	answer(md, FAN_ALLOW);
 	if (!stopped)
 		return;
 	if (!exec_alone(tgid, tid) ||
@@ -157,6 +169,11 @@ fan_held(void)
 {
 	struct fanotify_event_metadata md;
 
+	if (ndenied > 0) {
+		note("monitor: denied %d execs: %d others waited while a "
+		    "program was attached", (int)ndenied, NHELD);
+		ndenied = 0;
+	}
 	while (nheld > 0) {
 		md = held[0];
 		memmove(&held[0], &held[1], (nheld - 1) * sizeof(held[0]));
