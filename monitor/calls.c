@@ -66,6 +66,10 @@ report(struct proc *p, enum sock_op op, int fd, struct sockent *s,
 		ev.peer = *peer;
 	tr->n.events++;
 	rc = daemon_event(&ev, p->exe, why, sizeof(why));
+	/* the daemon went away during the question: going passive dropped
+	 * every table, s with them (callers check tr->passive too) */
+	if (tr->passive)
+		return 0;
 	if (rc < 0) {
 		tr->n.denied++;
 		return rc;
@@ -186,7 +190,7 @@ to_peer(struct tracee *t, int fd, const struct sockaddr_storage *peer,
 	sock_src(sfd, t->p->netns, peer, &si.local);
 	close(sfd);
 	rc = report(t->p, is_connect ? SOCK_CONNECT : SOCK_SEND, fd, s, &si, peer);
-	if (rc == 0 && !is_connect)
+	if (rc == 0 && !is_connect && !tr->passive)
 		s->peers[s->npeers++ % 8] = *peer;
 	return rc;
 }
@@ -228,7 +232,8 @@ on_recv(struct tracee *t, int fd)
 	    (si.family == AF_INET6 &&
 	    ((struct sockaddr_in6 *)&si.local)->sin6_port == 0))
 		return 0;	/* unbound: receives nothing */
-	if ((rc = report(t->p, SOCK_RECV, fd, s, &si, NULL)) == 0)
+	if ((rc = report(t->p, SOCK_RECV, fd, s, &si, NULL)) == 0 &&
+	    !tr->passive)
 		s->recv_seen = true;
 	return rc;
 }
@@ -408,9 +413,11 @@ report_existing(struct proc *p)
 		else if (getpeername(sfd, (struct sockaddr *)&peer, &len) == 0)
 			report(p, SOCK_CONNECT, fd, s, &si, &peer);
 		else if (si.proto == IPPROTO_UDP && port_of_ss(&si.local) != 0 &&
-		    report(p, SOCK_RECV, fd, s, &si, NULL) == 0)
+		    report(p, SOCK_RECV, fd, s, &si, NULL) == 0 && !tr->passive)
 			s->recv_seen = true;
 		close(sfd);
+		if (tr->passive)
+			break;	/* the daemon went away: nothing to report to */
 	}
 	closedir(d);
 }
