@@ -117,11 +117,19 @@ N=$!
 wait "$N"
 check "a new exec is traced by the new tracer" grep -q "connect pid=$N " "$T/ev.log"
 
-# 7. the monitor killed while programs run
+# 7. the monitor killed while programs run, one of them in the middle of
+# a question to it (its connect waits for the slow hook): the tracer sees
+# the daemon go during the question and lets the call go on
 slow_start slow "$P"
+$INA "$PY" "$HELPERS/monitor_net.py" try-connect "$B_ADDR" "$SLOWP" >"$T/inhook" &
+K3=$!
+wait_for 10 grep -q "connect pid=$K3 " "$T/ev.log" || fail "no event for the connect in the hook"
 kill -KILL "$MON_PID"
 wait "$MON_PID" 2>/dev/null
 MON_PID=""
+wait "$K3"
+expect_eq "connect asked about when the monitor died goes on (refused: no listener)" \
+	"$(cat "$T/inhook")" "errno 111 $K3"
 slow_go
 wait "$SLOW"; rc=$?
 if [ "$rc" != 0 ]; then	# what the tracer said, for the log
