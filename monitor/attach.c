@@ -53,10 +53,14 @@
  * the handler). Each thread is looked at with WNOWAIT first: a ptrace
  * stop is waitable even without WSTOPPED, and a stop is the loop's to
  * take. What was reaped is forgotten when the seize returns, before the
- * next one. */
+ * next one: the tids kept in reaped[], or, past NREAPED of them, every
+ * thread of the process that is gone. (Reaping used to stop at NREAPED:
+ * with a 100-thread program whose exec had killed more than that many
+ * threads we had seized, de_thread waited for good.) */
 static int seizing_tasks = -1;
 static pid_t reaped[NREAPED];
 static volatile sig_atomic_t nreaped;
+static volatile sig_atomic_t reaped_more;	/* than reaped[] holds */
 
 static void
 reap_tid(pid_t tid)
@@ -69,8 +73,27 @@ reap_tid(pid_t tid)
 	    si.si_code == CLD_TRAPPED || si.si_code == CLD_STOPPED ||
 	    si.si_code == CLD_CONTINUED)
 		return;
-	if (waitid(P_PID, tid, &si, how) == 0 && si.si_pid != 0)
+	if (waitid(P_PID, tid, &si, how) != 0 || si.si_pid == 0)
+		return;
+	if (nreaped < NREAPED)
 		reaped[nreaped++] = tid;
+	else
+		reaped_more = 1;
+}
+
+/* After a seize that reaped more threads than reaped[] holds: the
+ * threads of p that are gone are forgotten (p is held by the caller). */
+static void
+forget_gone(struct proc *p)
+{
+	struct tracee *t, *next;
+
+	for (t = tr->tracees; t != NULL; t = next) {
+		next = t->next;
+		if (t->p == p && syscall(SYS_tgkill, p->tgid, t->tid, 0) < 0 &&
+		    errno == ESRCH)
+			tracee_free(t);
+	}
 }
 
 void
@@ -94,8 +117,7 @@ seize_tick(int sig)
 				tid = tid * 10 + (*c - '0');
 			if (tid <= 0 || *c != '\0')
 				continue;
-			if (nreaped < NREAPED)
-				reap_tid(tid);
+			reap_tid(tid);
 			if (ntids < NTIDS)
 				tids[ntids++] = tid;
 		}
@@ -104,7 +126,7 @@ seize_tick(int sig)
 }
 
 static int
-seize(pid_t tid)
+seize(struct proc *p, pid_t tid)
 {
 	struct itimerval tick = { { 0, REAP_TICK_US }, { 0, FIRST_TICK_US } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
@@ -118,6 +140,9 @@ seize(pid_t tid)
 		if ((t = tracee_find(reaped[i])) != NULL)
 			tracee_free(t);
 	nreaped = 0;
+	if (reaped_more)
+		forget_gone(p);
+	reaped_more = 0;
 	return rc;
 }
 
@@ -146,7 +171,7 @@ seize_threads(struct proc *p, bool interrupt, bool sigstop)
 			tid = atoi(de->d_name);
 			if (tracee_find(tid) != NULL)
 				continue;
-			if (seize(tid) < 0)
+			if (seize(p, tid) < 0)
 				continue;
 			if (interrupt)
 				ptrace(PTRACE_INTERRUPT, tid, 0, 0);
