@@ -15,9 +15,11 @@
  * PROGRAM is a basename or an absolute path. -m marks the mount holding
  * MOUNT, -M every mount of the file system holding FS (tests mark only
  * their own tmpfs). The ready file is created once marks and the initial
- * scan are in place. -L names PROGRAM only from the first SIGUSR2 on, and
- * each SIGUSR2 turns that name on or off before its scan (a policy added,
- * then removed). */
+ * scan are in place. -L names PROGRAM only while it is on: SIGUSR2 turns
+ * it on and SIGHUP off, each before its scan (a policy added, then
+ * removed). Two signals, not one that toggles: a signal sent while the
+ * same one is pending is lost, and a lost toggle left the name off for
+ * the program that needed it. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -167,6 +169,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	while ((c = getopt(argc, argv, "o:R:d:s:w:e:m:M:L:")) != -1) {
 		switch (c) {
@@ -222,9 +225,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	strbuf_reset(&sb);
-	while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
-		if (sig == SIGUSR2) {
-			atomic_store(&late_on, !atomic_load(&late_on));
+	while (sigwait(&set, &sig) == 0 &&
+	    (sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGHUP)) {
+		if (sig != SIGUSR1) {
+			atomic_store(&late_on, sig == SIGUSR2);
 			monitor_rescan(m);
 			continue;
 		}

@@ -72,8 +72,8 @@ kill "$HAMMER"
 mon_stop
 
 # A scan seizes a program thread by thread. Here a program no policy
-# named yet has 100 threads waiting; a policy naming it comes (-L, the
-# first SIGUSR2) and, as its scan seizes the threads, one more thread
+# named yet has 100 threads waiting; a policy naming it comes (-L, then
+# SIGUSR2; SIGHUP takes it away) and, as its scan seizes the threads, one more thread
 # execs: the exec kills the threads already seized and waits for the
 # tracer to reap them, while the tracer's seize of the next thread waits
 # for the exec (before the fix: the tracer and the program hung for good).
@@ -115,7 +115,7 @@ while [ $i -lt $N ]; do
 	fi
 	wait "$C" || { echo "crowd $i failed"; bad=$((bad + 1)); }
 	reported crowd $i || bad=$((bad + 1))
-	kill -USR2 "$MON_PID"	# the policy is gone again
+	kill -HUP "$MON_PID"	# the policy is gone again
 done
 expect_eq "a program exec'ing while a scan seizes its threads runs on" "$bad" 0
 check "server served every client" wait "$SRV"
