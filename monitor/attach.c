@@ -387,7 +387,7 @@ exec_pending(pid_t pid)
 	bool alive = false;
 	DIR *d;
 
-	if (read_status(pid, &ps) < 0 || ps.state != 'Z' || ps.threads < 2)
+	if (read_status(pid, &ps) < 0 || ps.state != 'Z' || ps.threads < 1)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	if ((d = opendir(path)) == NULL)
@@ -411,9 +411,13 @@ scan_one(pid_t pid, bool again)
 		 * runs a named program or is in the middle of an exec */
 		if (!again && nretry < NRETRY &&
 		    (read_thread_exe(pid, exe, sizeof(exe)) == 0 ?
-		    daemon_match(exe) > 0 : exec_pending(pid)))
+		    daemon_match(exe) > 0 : exec_pending(pid))) {
 			retry[nretry++] = pid;
-		return;
+			return;
+		}
+		/* or the exec'ing thread has just taken the leader's pid */
+		if (read_program(pid, exe, sizeof(exe)) < 0)
+			return;
 	}
 	if (daemon_match(exe) > 0 && !untouchable(pid) &&
 	    attach_proc(pid, exe, ATTACH_RUNNING) < 0 && !again && nretry < NRETRY &&
@@ -482,7 +486,9 @@ exec_alone(pid_t tgid, pid_t tid)
 	for (i = 0; i < EXEC_WAIT_MS * 10; i++) {
 		if (read_status(tgid, &ps) < 0)
 			return false;
-		if (ps.threads == 1 && (tid == tgid ||
+		/* one thread left is not enough: while the leader is a
+		 * zombie, the exec'ing thread has yet to take its pid */
+		if (ps.threads == 1 && ps.state != 'Z' && (tid == tgid ||
 		    (syscall(SYS_tgkill, tgid, tid, 0) < 0 && errno == ESRCH)))
 			return true;
 		reap();	/* threads of it we seized are ours to reap */
