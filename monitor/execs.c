@@ -114,21 +114,13 @@ fan_allowed(void)
 	return (unsigned)nallowed;
 }
 
-/* Whether the event is a direct exec of the dynamic loader, which then
- * runs the program it is given without an exec (loader.c). */
-static bool
-loader_exec(pid_t tid, int fd, const char *exe)
-{
-	return is_loader(exe) && exec_names(tid, fd);
-}
-
 static void
 fan_one(const struct fanotify_event_metadata *md)
 {
 	char link[64], exe[PATH_MAX];
 	pid_t tid = md->pid, tgid;
 	struct pstatus ps;
-	bool stopped = false, loader = false;
+	bool stopped = false, ld, loader = false;
 	ssize_t n;
 
 	tr->n.fan_events++;
@@ -137,9 +129,12 @@ fan_one(const struct fanotify_event_metadata *md)
 	if (n > 0 && !tr->passive && read_status(tid, &ps) == 0) {
 		exe[n] = '\0';
 		tgid = ps.tgid;
+		/* the loader is asked about as the program it runs, at the
+		 * first stop; as an interpreter (every dynamic exec) not at all */
+		ld = is_loader(exe);
+		loader = ld && exec_names(tid, md->fd);
 		if (proc_find(tgid) == NULL && tgid != tr->daemon &&
-		    (daemon_match(exe) > 0 ||
-		    (loader = loader_exec(tid, md->fd, exe))) &&
+		    (ld ? loader : daemon_match(exe) > 0) &&
 		    !untouchable(tgid) &&
 		    syscall(SYS_tgkill, tgid, tid, SIGSTOP) == 0)
 			stopped = true;
