@@ -16,7 +16,7 @@
 #include "monitor/tracer.h"
 
 static void first_stop(struct tracee *t, int sig, bool ours);
-static void detach(struct tracee *t, int sig);
+static void detach(struct tracee *t, int sig, bool cont);
 
 void
 resume(struct tracee *t, int req, int sig)
@@ -209,11 +209,7 @@ first_stop(struct tracee *t, int sig, bool ours)
 	t->started = true;
 	t->expect_sigstop = false;
 	if (p->loader && !loader_named(p)) {
-		pid_t tgid = p->tgid;
-
-		detach(t, 0);	/* our SIGSTOP suppressed */
-		if (ours)
-			kill(tgid, SIGCONT);
+		detach(t, 0, ours);	/* our SIGSTOP suppressed */
 		return;
 	}
 	if (p->active && p->filter == FILTER_NONE && !tr->passive) {
@@ -233,13 +229,16 @@ first_stop(struct tracee *t, int sig, bool ours)
 		resume(t, PTRACE_CONT, 0);
 }
 
-/* Let go of t; reap() frees it after the stop's handling. */
+/* Let go of t (reap() frees it after the stop's handling); cont ends
+ * the group-stop our SIGSTOP caused. */
 static void
-detach(struct tracee *t, int sig)
+detach(struct tracee *t, int sig, bool cont)
 {
 	ptrace(PTRACE_DETACH, t->tid, 0, sig);
 	tr->n.detached++;
 	t->dead = true;
+	if (cont)
+		kill(t->p->tgid, SIGCONT);
 }
 
 static void
@@ -249,14 +248,11 @@ on_stop(struct tracee *t, int st)
 
 	if (t->p->detaching && event != PTRACE_EVENT_EXEC) {
 		bool ours = t->expect_sigstop && sig == SIGSTOP;
-		pid_t tgid = t->p->tgid;
 
 		/* a signal-delivery-stop hands its signal on, unless it is
 		 * our SIGSTOP; others none */
 		detach(t, event == 0 && sig != (SIGTRAP | 0x80) && !ours ?
-		    sig : 0);
-		if (ours && event == PTRACE_EVENT_STOP)
-			kill(tgid, SIGCONT);	/* in our SIGSTOP's group-stop */
+		    sig : 0, ours && event == PTRACE_EVENT_STOP);
 		return;
 	}
 	switch (event) {
