@@ -67,6 +67,16 @@ answer(const struct fanotify_event_metadata *md, uint32_t response)
 	close(md->fd);
 }
 
+/* An event with nothing to answer: an overflow is counted; closed. */
+static void
+drop(const struct fanotify_event_metadata *md)
+{
+	if (md->mask & FAN_Q_OVERFLOW)
+		tr->n.fan_overflow++;
+	if (md->fd >= 0)
+		close(md->fd);
+}
+
 /* In the seize's signal handler: nothing here allocates. tids are the
  * threads of the process being seized. Past NHELD kept events, the
  * others are denied (the exec fails with EPERM): no exec may wait for
@@ -89,10 +99,7 @@ fan_tick(const pid_t *tids, int ntids)
 			for (i = 0; i < ntids && tids[i] != md->pid; i++)
 				;
 			if (md->fd < 0 || !(md->mask & FAN_OPEN_EXEC_PERM)) {
-				if (md->mask & FAN_Q_OVERFLOW)
-					tr->n.fan_overflow++;
-				if (md->fd >= 0)
-					close(md->fd);
+				drop(md);
 			} else if (i < ntids) {
 				tr->n.fan_events++;
 				answer(md, FAN_ALLOW);
@@ -150,12 +157,10 @@ fan_one(const struct fanotify_event_metadata *md)
 static void
 fan_event(const struct fanotify_event_metadata *md)
 {
-	if (md->mask & FAN_Q_OVERFLOW)
-		tr->n.fan_overflow++;
 	if (md->fd >= 0 && (md->mask & FAN_OPEN_EXEC_PERM))
 		fan_one(md);
-	else if (md->fd >= 0)
-		close(md->fd);
+	else
+		drop(md);
 }
 
 /* The events fan_tick kept; more may come while these are handled. */
